@@ -1,0 +1,99 @@
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pyotp
+import pytest
+import requests
+
+from ar24.client import AR24Client
+from ar24.emulator import EmulatorApp
+
+TOKEN, KEY = "test-token", "test-private-key"
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    app = EmulatorApp(port=0, token=TOKEN, private_key=KEY, webhook_retry_seconds=0.05).start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def client(emulator):
+    return AR24Client(emulator.api_url, TOKEN, KEY, backoff=0.01, timeout=5)
+
+
+class Controls:
+    """Drive the emulator's test controls."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def post(self, path, **data):
+        response = requests.post(self.app.base_url + "/_emulator/" + path, json=data, timeout=5)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def get(self, path):
+        return requests.get(self.app.base_url + "/_emulator/" + path, timeout=5).json()
+
+    def sender(self, email="syndic@example.com", **kw):
+        return self.post("senders", email=email, **kw)
+
+    def calls(self, route=None):
+        calls = self.get("calls")["calls"]
+        return [c for c in calls if route is None or c["route"] == route]
+
+
+@pytest.fixture
+def controls(emulator):
+    return Controls(emulator)
+
+
+@pytest.fixture
+def sender(controls):
+    info = controls.sender()
+    info["otp"] = lambda: pyotp.TOTP(info["totp_secret"]).now()
+    return info
+
+
+class WebhookSink:
+    """A loopback HTTP server recording webhook posts; answers ``codes`` in turn, then 200."""
+
+    def __init__(self, codes=()):
+        self.codes = list(codes)
+        self.received = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                sink.received.append(self.rfile.read(length).decode())
+                code = sink.codes.pop(0) if sink.codes else 200
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/hook" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def webhook_sink():
+    sinks = []
+
+    def make(codes=()):
+        sinks.append(WebhookSink(codes))
+        return sinks[-1]
+
+    yield make
+    for sink in sinks:
+        sink.close()
