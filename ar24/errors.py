@@ -1,54 +1,60 @@
 """Errors raised by the AR24 client, and a readable sentence for every slug AR24 returns."""
 
+
+def _lt(text):
+    """Marks a sentence for Odoo's translation extractor; the addon translates it when shown."""
+    return text
+
+
 # Readable English sentences (the addon translates them) for AR24's error slugs.
 SLUG_MESSAGES = {
     # request signature and date
-    "empty_date": "The request carried no date.",
-    "invalid_date": "The request date is malformed (AR24 expects YYYY-MM-DD HH:mm:ss, Paris time).",
-    "expired_date": "The request date is too old: check the server clock.",
-    "date_in_future": "The request date is more than 10 minutes ahead: check the server clock.",
-    "token_missing": "The AR24 API token is missing: fill it in the settings.",
-    "token_invalid": "AR24 does not recognise the API token: check it in the settings.",
-    "empty_signature": "The request was not signed.",
-    "invalid_signature": "AR24 refused the request signature: check the private key in the settings.",
+    "empty_date": _lt("The request carried no date."),
+    "invalid_date": _lt("The request date is malformed (AR24 expects YYYY-MM-DD HH:mm:ss, Paris time)."),
+    "expired_date": _lt("The request date is too old: check the server clock."),
+    "date_in_future": _lt("The request date is more than 10 minutes ahead: check the server clock."),
+    "token_missing": _lt("The AR24 API token is missing: fill it in the settings."),
+    "token_invalid": _lt("AR24 does not recognise the API token: check it in the settings."),
+    "empty_signature": _lt("The request was not signed."),
+    "invalid_signature": _lt("AR24 refused the request signature: check the private key in the settings."),
     # sender accounts
-    "user_not_exist": "This AR24 account does not exist.",
-    "user_unavailable": "This AR24 account has not authorised access yet: click the link AR24 e-mailed to it.",
-    "missing_user_id": "No AR24 account was given.",
-    "user_already_exist": "An AR24 account already exists for this e-mail.",
-    "email_wrong_format": "The e-mail address is malformed.",
-    "error_country": "The country must be an ISO code of two letters (FR).",
-    "error_gender": "The gender must be M or F.",
-    "error_company_siret": "The SIRET number is invalid (14 digits expected).",
-    "user_account_not_confirmed": "The sender's AR24 account is not confirmed yet.",
-    "user_eula_not_accepted": "The sender has not accepted AR24's terms of use yet.",
-    "user_name_empty": "The sender's AR24 account has no name.",
-    "user_no_payment": "No valid AR24 payment method for this sender or entity.",
+    "user_not_exist": _lt("This AR24 account does not exist."),
+    "user_unavailable": _lt("This AR24 account has not authorised access yet: click the link AR24 e-mailed to it."),
+    "missing_user_id": _lt("No AR24 account was given."),
+    "user_already_exist": _lt("An AR24 account already exists for this e-mail."),
+    "email_wrong_format": _lt("The e-mail address is malformed."),
+    "error_country": _lt("The country must be an ISO code of two letters (FR)."),
+    "error_gender": _lt("The gender must be M or F."),
+    "error_company_siret": _lt("The SIRET number is invalid (14 digits expected)."),
+    "user_account_not_confirmed": _lt("The sender's AR24 account is not confirmed yet."),
+    "user_eula_not_accepted": _lt("The sender has not accepted AR24's terms of use yet."),
+    "user_name_empty": _lt("The sender's AR24 account has no name."),
+    "user_no_payment": _lt("No valid AR24 payment method for this sender or entity."),
     # attachments
-    "attachment_empty_name": "The attachment has no file name.",
-    "attachment_too_big": "The attachment is empty or larger than AR24 accepts.",
-    "attachment_missing_file": "No file was sent.",
-    "attachment_not_exists": "An attachment of the letter does not exist at AR24.",
-    "attachment_unavailable": "An attachment of the letter belongs to another AR24 account.",
+    "attachment_empty_name": _lt("The attachment has no file name."),
+    "attachment_too_big": _lt("The attachment is empty or larger than AR24 accepts."),
+    "attachment_missing_file": _lt("No file was sent."),
+    "attachment_not_exists": _lt("An attachment of the letter does not exist at AR24."),
+    "attachment_unavailable": _lt("An attachment of the letter belongs to another AR24 account."),
     # letters
-    "missing_email": "The recipient has no e-mail address.",
-    "same_sender_recipient_emails": "The sender and the recipient have the same e-mail address.",
-    "same_sender_recipients_emails": "The sender and the recipient have the same e-mail address.",
-    "invalid_recipient": "The recipient is incomplete (name of a private person or company of a professional).",
-    "invalid_email": "The recipient's e-mail domain does not exist.",
-    "content_exceeds_limit": "The message is too long.",
-    "forbidden_html": "The message contains HTML that AR24 refuses (scripts, frames, forms).",
-    "error_no_content_no_attachment": "The letter has neither a message nor an attachment.",
-    "authentication_otp_hash_invalid": "The OTP validation has expired: enter a new code.",
-    "authentication_otp_invalid": "The OTP code is wrong or expired: enter the code currently shown by your app.",
-    "authentication_missing": "A qualified LRE needs the sender's OTP code.",
-    "missing_erm_id": "No letter id was given.",
-    "erm_not_exist": "This letter does not exist at AR24.",
-    "missing_address": "The postal address of the recipient is incomplete.",
+    "missing_email": _lt("The recipient has no e-mail address."),
+    "same_sender_recipient_emails": _lt("The sender and the recipient have the same e-mail address."),
+    "same_sender_recipients_emails": _lt("The sender and the recipient have the same e-mail address."),
+    "invalid_recipient": _lt("The recipient is incomplete (name of a private person or company of a professional)."),
+    "invalid_email": _lt("The recipient's e-mail domain does not exist."),
+    "content_exceeds_limit": _lt("The message is too long."),
+    "forbidden_html": _lt("The message contains HTML that AR24 refuses (scripts, frames, forms)."),
+    "error_no_content_no_attachment": _lt("The letter has neither a message nor an attachment."),
+    "authentication_otp_hash_invalid": _lt("The OTP validation has expired: enter a new code."),
+    "authentication_otp_invalid": _lt("The OTP code is wrong or expired: enter the code currently shown by your app."),
+    "authentication_missing": _lt("A qualified LRE needs the sender's OTP code."),
+    "missing_erm_id": _lt("No letter id was given."),
+    "erm_not_exist": _lt("This letter does not exist at AR24."),
+    "missing_address": _lt("The postal address of the recipient is incomplete."),
     # consents
-    "consent_not_exist": "AR24 holds no consent for this e-mail.",
+    "consent_not_exist": _lt("AR24 holds no consent for this e-mail."),
     # generic
-    "maintenance": "AR24 is under maintenance: try again later.",
+    "maintenance": _lt("AR24 is under maintenance: try again later."),
 }
 
 

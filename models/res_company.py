@@ -1,0 +1,107 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..ar24.client import AR24Client, base_url_for
+from ..ar24.errors import AR24Error
+from ..tools import ar24_user_error
+
+_logger = logging.getLogger(__name__)
+
+SEND_TYPES = [
+    ("lre_eidas", "LRE qualified eIDAS (OTP)"),
+    ("ae", "Avis électronique (co-ownership syndics)"),
+    ("lr_paper", "Paper registered letter (A4 portrait)"),
+]
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    ar24_environment = fields.Selection(
+        [("production", "Production"), ("sandbox", "Sandbox"), ("custom", "Custom URL (local emulator)")],
+        string="AR24 environment",
+        default="sandbox",
+        required=True,
+        help="Production sends real registered letters. Sandbox is AR24's test platform. "
+        "Custom points at any URL, e.g. the local AR24 emulator.",
+    )
+    ar24_api_url = fields.Char("AR24 API URL", help="Only for the custom environment, e.g. http://127.0.0.1:8024/api/")
+    ar24_token = fields.Char("AR24 API token", groups="base.group_system", copy=False)
+    ar24_private_key = fields.Char("AR24 private key", groups="base.group_system", copy=False)
+    ar24_default_send_type = fields.Selection(SEND_TYPES, string="Default send type", default="lre_eidas")
+    ar24_print_color = fields.Boolean("Print in colour", default=False)
+    ar24_print_duplex = fields.Boolean("Print recto verso", default=True)
+    ar24_webhook_base_url = fields.Char(
+        "Webhook base URL", help="Public address of this Odoo that AR24 calls back. Empty: the web.base.url parameter."
+    )
+    ar24_payment_method_id = fields.Many2one(
+        "ar24.payment.method",
+        string="AR24 payment method",
+        help="AR24 payment method charged for the letters of this entity (co-ownership or management company).",
+        ondelete="restrict",
+    )
+
+    @api.constrains("ar24_environment", "ar24_api_url")
+    def _check_ar24_api_url(self):
+        for company in self.filtered(lambda c: c.ar24_environment == "custom" and c.ar24_api_url):
+            try:
+                base_url_for("custom", company.ar24_api_url)
+            except ValueError as exc:
+                raise UserError(self.env._("%(company)s: %(reason)s", company=company.name, reason=str(exc))) from exc
+
+    def _ar24_is_configured(self):
+        self.ensure_one()
+        company = self.sudo()
+        return bool(
+            company.ar24_token
+            and company.ar24_private_key
+            and (company.ar24_environment != "custom" or company.ar24_api_url)
+        )
+
+    def _ar24_client(self):
+        """AR24 client for this company's settings; raises a UserError naming what is missing."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company._ar24_is_configured():
+            raise UserError(
+                self.env._(
+                    "AR24 is not configured for %(company)s: fill the API token, the private key"
+                    " and the environment in Settings › Registered letters.",
+                    company=company.name,
+                )
+            )
+        params = self.env["ir.config_parameter"].sudo()
+        return AR24Client(
+            base_url_for(company.ar24_environment, company.ar24_api_url),
+            company.ar24_token,
+            company.ar24_private_key,
+            timeout=float(params.get_param("ar24_lre.http_timeout", 60)),
+            max_retries=int(params.get_param("ar24_lre.max_retries", 3)),
+            accept_language="en" if (self.env.lang or "").startswith("en") else None,
+        )
+
+    def action_ar24_test_connection(self):
+        """Settings button: one signed call proves the token, the key and the clock."""
+        self.ensure_one()
+        client = self._ar24_client()
+        try:
+            client.request("list_users", {"max": 1, "start": 0})
+        except AR24Error as exc:
+            raise ar24_user_error(self.env, exc, self.env._("AR24 connection test")) from exc
+        environment = dict(self._fields["ar24_environment"]._description_selection(self.env))[self.ar24_environment]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("AR24 connection works"),
+                "message": self.env._(
+                    "%(company)s reaches AR24 (%(environment)s): token, private key and clock are right.",
+                    company=self.name,
+                    environment=environment,
+                ),
+                "sticky": False,
+            },
+        }

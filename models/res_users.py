@@ -1,0 +1,270 @@
+import logging
+
+import phonenumbers
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import email_normalize
+
+from ..ar24.errors import AR24ApiError, AR24Error
+from ..tools import ar24_user_error
+
+_logger = logging.getLogger(__name__)
+
+AR24_USER_FIELDS = [
+    "ar24_email",
+    "ar24_gender",
+    "ar24_user_id",
+    "ar24_link_state",
+    "ar24_confirmed",
+    "ar24_cgu_accepted",
+    "ar24_identity_verified",
+    "ar24_payment_possible",
+    "ar24_last_refresh",
+]
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    ar24_email = fields.Char(
+        "AR24 e-mail", help="E-mail of your AR24 account (the identified sender of your registered letters)."
+    )
+    ar24_gender = fields.Selection(
+        [("M", "Mr"), ("F", "Mrs")], string="Civility for AR24", help="AR24 asks it when it creates an account."
+    )
+    ar24_user_id = fields.Integer("AR24 account id", readonly=True, copy=False)
+    ar24_link_state = fields.Selection(
+        [("none", "Not linked"), ("pending", "Waiting for your authorisation"), ("linked", "Linked")],
+        string="AR24 link",
+        default="none",
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    ar24_confirmed = fields.Boolean("AR24 account confirmed", readonly=True, copy=False)
+    ar24_cgu_accepted = fields.Boolean("AR24 terms accepted", readonly=True, copy=False)
+    ar24_identity_verified = fields.Boolean(
+        "OTP key received", readonly=True, copy=False, help="AR24 verified your identity and sent your OTP key."
+    )
+    ar24_payment_possible = fields.Boolean("AR24 payment method", readonly=True, copy=False)
+    ar24_last_refresh = fields.Datetime("AR24 checked on", readonly=True, copy=False)
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + AR24_USER_FIELDS
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["ar24_email", "ar24_gender"]
+
+    # ------------------------------------------------------------------ helpers
+    def _ar24_check_can_manage(self):
+        """A user links his own account; administrators may link anyone's."""
+        for user in self:
+            if user != self.env.user and not self.env.user.has_group("base.group_erp_manager"):
+                raise AccessError(
+                    self.env._("Only %(user)s or an administrator can link his AR24 account.", user=user.name)
+                )
+
+    def _ar24_normalized_email(self):
+        self.ensure_one()
+        email = email_normalize(self.ar24_email or self.email or "")
+        if not email:
+            raise UserError(
+                self.env._(
+                    "%(user)s: fill a valid AR24 e-mail (the address of the AR24 account) first.", user=self.name
+                )
+            )
+        return email
+
+    def _ar24_notify(self, title, message, kind="success"):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "title": title,
+                "message": message,
+                "sticky": kind != "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _ar24_apply_account(self, account):
+        """Store what AR24 says of the account (never its password: AR24 does not give it)."""
+        self.sudo().write(
+            {
+                "ar24_user_id": int(account["id"]),
+                "ar24_email": account.get("email") or self.ar24_email,
+                "ar24_link_state": "linked",
+                "ar24_confirmed": bool(int(account.get("confirmed") or 0)),
+                "ar24_cgu_accepted": bool(int(account.get("cgu") or 0)),
+                "ar24_identity_verified": bool(int(account.get("is_identity_verified") or 0)),
+                "ar24_payment_possible": bool(int(account.get("is_payment_possible") or 0)),
+                "ar24_last_refresh": fields.Datetime.now(),
+            }
+        )
+
+    def _ar24_missing_steps(self):
+        """Sentences of what the user must still do at AR24 before sending."""
+        self.ensure_one()
+        steps = []
+        if not self.ar24_confirmed:
+            steps.append(self.env._("confirm the account with the link AR24 e-mailed"))
+        if not self.ar24_cgu_accepted:
+            steps.append(self.env._("accept AR24's terms of use"))
+        if not self.ar24_identity_verified:
+            steps.append(self.env._("order the OTP key (identification) from AR24"))
+        if not self.ar24_payment_possible:
+            steps.append(self.env._("add a payment method on AR24"))
+        return steps
+
+    # ------------------------------------------------------------------ buttons
+    def action_ar24_authorize(self):
+        """Ask AR24 to let this database act for an existing AR24 account (seed: "Autoriser le compte")."""
+        self.ensure_one()
+        self._ar24_check_can_manage()
+        email = self._ar24_normalized_email()
+        client = self.company_id._ar24_client()
+        try:
+            result = client.request_access(email)
+        except AR24ApiError as exc:
+            if exc.slug == "user_not_exist":
+                raise UserError(
+                    self.env._(
+                        "%(user)s: AR24 has no account for %(email)s. Check the e-mail or use"
+                        " “Create AR24 account”.",
+                        user=self.name,
+                        email=email,
+                    )
+                ) from exc
+            raise ar24_user_error(self.env, exc, self) from exc
+        except AR24Error as exc:
+            raise ar24_user_error(self.env, exc, self) from exc
+        self.sudo().write({"ar24_email": email, "ar24_user_id": int(result.get("id_user") or 0)})
+        if (result.get("status") or "").lower() == "accepted":
+            return self.action_ar24_refresh()
+        self.sudo().ar24_link_state = "pending"
+        return self._ar24_notify(
+            self.env._("Authorisation requested"),
+            self.env._(
+                "AR24 e-mailed %(email)s a link: click it to authorise this Odoo, then press “Refresh”.", email=email
+            ),
+            "info",
+        )
+
+    def action_ar24_create_account(self):
+        """Create the AR24 account of a user who has none; falls back to the access request."""
+        self.ensure_one()
+        self._ar24_check_can_manage()
+        values = self._ar24_account_values()
+        client = self.company_id._ar24_client()
+        try:
+            account = client.create_user(**values)
+        except AR24ApiError as exc:
+            if exc.slug == "user_already_exist":
+                return self.action_ar24_authorize()
+            raise ar24_user_error(self.env, exc, self) from exc
+        except AR24Error as exc:
+            raise ar24_user_error(self.env, exc, self) from exc
+        self._ar24_apply_account(account)
+        steps = self._ar24_missing_steps()
+        return self._ar24_notify(
+            self.env._("AR24 account created"),
+            self.env._("Account %(email)s created. Still to do at AR24: %(steps)s.", email=values["email"],
+                       steps="; ".join(steps))
+            if steps
+            else self.env._("Account %(email)s created and ready.", email=values["email"]),
+            "warning" if steps else "success",
+        )
+
+    def _ar24_account_values(self):
+        """Fields of POST /user, from the user and his company; refuses incomplete data up front."""
+        self.ensure_one()
+        company = self.company_id
+        missing = []
+        if not self.ar24_gender:
+            missing.append(self.env._("civility for AR24"))
+        for field, label in (
+            ("street", self.env._("street")),
+            ("zip", self.env._("zip")),
+            ("city", self.env._("city")),
+            ("country_id", self.env._("country")),
+        ):
+            if not company[field]:
+                missing.append(self.env._("%(field)s of company %(company)s", field=label, company=company.name))
+        siret = "".join(ch for ch in (company.company_registry or "") if ch.isdigit())
+        if len(siret) != 14:
+            missing.append(self.env._("SIRET (14 digits) in the Company ID of %(company)s", company=company.name))
+        if missing:
+            raise UserError(
+                self.env._("%(user)s: AR24 needs %(missing)s.", user=self.name, missing=", ".join(missing))
+            )
+        names = (self.name or "").strip().split(" ", 1)
+        values = {
+            "email": self._ar24_normalized_email(),
+            "firstname": names[0],
+            "lastname": names[1] if len(names) > 1 else names[0],
+            "gender": self.ar24_gender,
+            "statut": "professionnel",
+            "company": company.name,
+            "company_siret": siret,
+            "company_tva": company.vat or None,
+            "address1": company.street,
+            "address2": company.street2 or None,
+            "zipcode": company.zip,
+            "city": company.city,
+            "country": company.country_id.code,
+            "phone": self._ar24_e164(self.phone or company.phone, company.country_id.code),
+        }
+        return values
+
+    @api.model
+    def _ar24_e164(self, number, country_code):
+        """Phone number in E.164 (+33612345678), None when it cannot be read."""
+        if not number:
+            return None
+        try:
+            parsed = phonenumbers.parse(number, country_code or "FR")
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(parsed):
+            return None
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    def action_ar24_refresh(self):
+        """Read the account at AR24: link state, confirmation, terms, identity, payment."""
+        self.ensure_one()
+        self._ar24_check_can_manage()
+        client = self.company_id._ar24_client()
+        try:
+            if self.ar24_user_id:
+                account = client.get_user(id_user=self.ar24_user_id)
+            else:
+                account = client.get_user(email=self._ar24_normalized_email())
+        except AR24ApiError as exc:
+            if exc.slug == "user_unavailable":
+                self.sudo().write({"ar24_link_state": "pending", "ar24_last_refresh": fields.Datetime.now()})
+                return self._ar24_notify(
+                    self.env._("Still waiting"),
+                    self.env._("%(user)s has not clicked AR24's authorisation link yet.", user=self.name),
+                    "warning",
+                )
+            if exc.slug == "user_not_exist":
+                self.sudo().write({"ar24_link_state": "none", "ar24_user_id": 0})
+            raise ar24_user_error(self.env, exc, self) from exc
+        except AR24Error as exc:
+            raise ar24_user_error(self.env, exc, self) from exc
+        self._ar24_apply_account(account)
+        steps = self._ar24_missing_steps()
+        if steps:
+            return self._ar24_notify(
+                self.env._("AR24 account linked"),
+                self.env._("Still to do at AR24: %(steps)s.", steps="; ".join(steps)),
+                "warning",
+            )
+        return self._ar24_notify(
+            self.env._("AR24 account linked"),
+            self.env._("%(user)s can send registered letters.", user=self.name),
+        )

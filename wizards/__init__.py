@@ -1,0 +1,1 @@
+from . import ar24_payment_link_wizard

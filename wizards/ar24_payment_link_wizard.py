@@ -1,0 +1,72 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+
+class Ar24PaymentLinkWizard(models.TransientModel):
+    """Seed "Liste des moyens de paiement AR24": each entity beside the AR24 payment method it is charged to.
+
+    A transient screen rather than an editable list of companies, so that a registered-letters
+    manager who may not edit companies can still link them (only this one field is written).
+    """
+
+    _name = "ar24.payment.link.wizard"
+    _description = "Link entities to AR24 payment methods"
+
+    line_ids = fields.One2many("ar24.payment.link.line", "wizard_id", string="Entities")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "line_ids" in fields_list:
+            companies = self.env.user.company_ids.sorted("name")
+            values["line_ids"] = [
+                fields.Command.create({"company_id": c.id, "payment_method_id": c.ar24_payment_method_id.id})
+                for c in companies
+            ]
+        return values
+
+    def action_import(self):
+        self.env["ar24.payment.method"].action_sync()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Entities and AR24 payment methods"),
+        }
+
+    def action_validate(self):
+        if not self.env.user.has_group("ar24_lre.group_ar24_manager"):
+            raise AccessError(self.env._("Only registered-letters managers link entities to payment methods."))
+        allowed = self.env.user.company_ids
+        changed = 0
+        for line in self.line_ids:
+            if line.company_id not in allowed:
+                raise AccessError(
+                    self.env._("You have no access to the entity %(company)s.", company=line.company_id.name)
+                )
+            if line.company_id.ar24_payment_method_id != line.payment_method_id:
+                line.company_id.sudo().ar24_payment_method_id = line.payment_method_id
+                changed += 1
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Payment methods linked"),
+                "message": self.env._("%(count)s entities changed.", count=changed),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+
+class Ar24PaymentLinkLine(models.TransientModel):
+    _name = "ar24.payment.link.line"
+    _description = "Entity and its AR24 payment method"
+    _order = "company_name, id"
+
+    wizard_id = fields.Many2one("ar24.payment.link.wizard", required=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", string="Entity", required=True, readonly=True)
+    company_name = fields.Char(related="company_id.name")
+    payment_method_id = fields.Many2one("ar24.payment.method", string="AR24 payment method")
+    payment_slug = fields.Char(related="payment_method_id.slug", string="AR24 code")
