@@ -19,10 +19,16 @@ class Ar24PaymentMethod(models.Model):
 
     name = fields.Char("Label", required=True, help="As shown by AR24, e.g. TEST (*****3640 - 6/2023)")
     slug = fields.Char("AR24 code", required=True, readonly=True, help="e.g. stripe-47146 or gocardless-18178")
-    method_type = fields.Selection([("card", "Card"), ("sepa", "SEPA direct debit"), ("other", "Other")],
-                                   string="Type", default="other")
-    user_id = fields.Many2one("res.users", string="AR24 account", readonly=True, ondelete="cascade",
-                              help="User whose AR24 account holds this payment method.")
+    method_type = fields.Selection(
+        [("card", "Card"), ("sepa", "SEPA direct debit"), ("other", "Other")], string="Type", default="other"
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="AR24 account",
+        readonly=True,
+        ondelete="cascade",
+        help="User whose AR24 account holds this payment method.",
+    )
     company_ids = fields.One2many("res.company", "ar24_payment_method_id", string="Entities")
     active = fields.Boolean(default=True)
 

@@ -133,8 +133,7 @@ class ResUsers(models.Model):
             if exc.slug == "user_not_exist":
                 raise UserError(
                     self.env._(
-                        "%(user)s: AR24 has no account for %(email)s. Check the e-mail or use"
-                        " “Create AR24 account”.",
+                        "%(user)s: AR24 has no account for %(email)s. Check the e-mail or use “Create AR24 account”.",
                         user=self.name,
                         email=email,
                     )
@@ -172,8 +171,11 @@ class ResUsers(models.Model):
         steps = self._ar24_missing_steps()
         return self._ar24_notify(
             self.env._("AR24 account created"),
-            self.env._("Account %(email)s created. Still to do at AR24: %(steps)s.", email=values["email"],
-                       steps="; ".join(steps))
+            self.env._(
+                "Account %(email)s created. Still to do at AR24: %(steps)s.",
+                email=values["email"],
+                steps="; ".join(steps),
+            )
             if steps
             else self.env._("Account %(email)s created and ready.", email=values["email"]),
             "warning" if steps else "success",
@@ -198,9 +200,7 @@ class ResUsers(models.Model):
         if len(siret) != 14:
             missing.append(self.env._("SIRET (14 digits) in the Company ID of %(company)s", company=company.name))
         if missing:
-            raise UserError(
-                self.env._("%(user)s: AR24 needs %(missing)s.", user=self.name, missing=", ".join(missing))
-            )
+            raise UserError(self.env._("%(user)s: AR24 needs %(missing)s.", user=self.name, missing=", ".join(missing)))
         names = (self.name or "").strip().split(" ", 1)
         values = {
             "email": self._ar24_normalized_email(),
