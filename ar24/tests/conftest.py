@@ -3,10 +3,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyotp
 import pytest
-import requests
 
 from ar24.client import AR24Client
 from ar24.emulator import EmulatorApp
+from ar24.emulator.controls import EmulatorControls
 
 TOKEN, KEY = "test-token", "test-private-key"
 
@@ -23,26 +23,15 @@ def client(emulator):
     return AR24Client(emulator.api_url, TOKEN, KEY, backoff=0.01, timeout=5)
 
 
-class Controls:
-    """Drive the emulator's test controls."""
+class Controls(EmulatorControls):
+    """The emulator's test controls, with the app at hand."""
 
     def __init__(self, app):
+        super().__init__(app.base_url)
         self.app = app
 
-    def post(self, path, **data):
-        response = requests.post(self.app.base_url + "/_emulator/" + path, json=data, timeout=5)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def get(self, path):
-        return requests.get(self.app.base_url + "/_emulator/" + path, timeout=5).json()
-
     def sender(self, email="syndic@example.com", **kw):
-        return self.post("senders", email=email, **kw)
-
-    def calls(self, route=None):
-        calls = self.get("calls")["calls"]
-        return [c for c in calls if route is None or c["route"] == route]
+        return super().sender(email, **kw)
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""Shared set-up of the module's Odoo tests: a real AR24 emulator on loopback, users per group."""
+
+import pyotp
+
+from odoo.tests import TransactionCase, new_test_user
+
+from ..ar24.emulator import EmulatorApp
+from ..ar24.emulator.controls import EmulatorControls
+
+TOKEN = "odoo-test-token"
+PRIVATE_KEY = "odoo-test-private-key"
+
+
+class AR24Case(TransactionCase):
+    """Each test class gets its own emulator (reset before every test) and company settings."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = EmulatorApp(port=0, token=TOKEN, private_key=PRIVATE_KEY, webhook_retry_seconds=0.1).start()
+        cls.addClassCleanup(cls.emulator.stop)
+        cls.controls = EmulatorControls(cls.emulator.base_url)
+        cls.company = cls.env.company
+        cls.company.write(
+            {
+                "name": "Syndic Crypto",
+                "street": "32 rue du Septentrion",
+                "zip": "83700",
+                "city": "Saint-Raphaël",
+                "country_id": cls.env.ref("base.fr").id,
+                "company_registry": "123 456 789 00012",
+                "phone": "04 94 12 34 56",
+                "ar24_environment": "custom",
+                "ar24_api_url": cls.emulator.api_url,
+                "ar24_token": TOKEN,
+                "ar24_private_key": PRIVATE_KEY,
+            }
+        )
+        cls.ar24_manager = new_test_user(
+            cls.env,
+            login="ar24_manager",
+            name="Jeff Lechef",
+            email="jeff@syndic.example.com",
+            groups="base.group_user,ar24_lre.group_ar24_manager",
+        )
+        cls.ar24_user = new_test_user(
+            cls.env,
+            login="ar24_user",
+            name="Alain Joly",
+            email="alain@syndic.example.com",
+            groups="base.group_user,ar24_lre.group_ar24_user",
+        )
+        cls.employee = new_test_user(cls.env, login="employee", name="Emma Ployee", groups="base.group_user")
+
+    def setUp(self):
+        super().setUp()
+        self.controls.reset()
+
+    def link_sender(self, user, **options):
+        """Make ``user`` an identified AR24 sender linked to this database; returns the emulator's info."""
+        info = self.controls.sender(user.email, *user.name.split(" ", 1), **options)
+        user.sudo().write({"ar24_email": user.email, "ar24_user_id": info["id_user"], "ar24_link_state": "linked"})
+        info["otp"] = lambda: pyotp.TOTP(info["totp_secret"]).now()
+        return info
