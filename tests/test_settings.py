@@ -62,10 +62,9 @@ class TestSettings(AR24Case):
     def test_credentials_hidden_below_system_admin(self):
         company = self.env.company
         self.assertEqual(company.ar24_environment, "custom")
-        with self.assertRaises(AccessError):
-            company.ar24_token  # noqa: B018
-        with self.assertRaises(AccessError):
-            company.ar24_private_key  # noqa: B018
+        for secret in ("ar24_token", "ar24_private_key"):
+            with self.assertRaises(AccessError):
+                company.read([secret])
         # ... yet the manager's calls to AR24 work: the client reads them as superuser
         self.assertEqual(company._ar24_client().token, "odoo-test-token")
 
