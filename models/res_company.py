@@ -1,4 +1,7 @@
 import logging
+import secrets
+
+import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -35,6 +38,10 @@ class ResCompany(models.Model):
     ar24_print_duplex = fields.Boolean("Print recto verso", default=True)
     ar24_webhook_base_url = fields.Char(
         "Webhook base URL", help="Public address of this Odoo that AR24 calls back. Empty: the web.base.url parameter."
+    )
+    ar24_is_coownership = fields.Boolean(
+        "Co-ownership",
+        help="This entity is a co-ownership (syndicat de copropriétaires): it may send the avis électronique.",
     )
     ar24_payment_method_id = fields.Many2one(
         "ar24.payment.method",
@@ -82,6 +89,38 @@ class ResCompany(models.Model):
             accept_language="en" if (self.env.lang or "").startswith("en") else None,
         )
 
+    def _ar24_client_factory(self):
+        """A callable building a fresh client (one per thread) with this company's settings."""
+        client = self._ar24_client()
+        settings = dict(vars(client))
+        settings.pop("session")
+        settings.pop("calls")
+
+        def factory():
+            other = AR24Client.__new__(AR24Client)
+            other.__dict__.update(settings, session=requests.Session(), calls=0)
+            return other
+
+        return factory
+
+    def _ar24_webhook_url(self):
+        """URL AR24 calls back on each status change; carries this database's unguessable token."""
+        self.ensure_one()
+        params = self.env["ir.config_parameter"].sudo()
+        token = params.get_param("ar24_lre.webhook_token")
+        if not token:
+            token = secrets.token_urlsafe(32)
+            params.set_param("ar24_lre.webhook_token", token)
+        base = (self.ar24_webhook_base_url or params.get_param("web.base.url") or "").rstrip("/")
+        return "%s/ar24_lre/webhook/%s" % (base, token) if base else None
+
+    def _ar24_activate_jobs(self):
+        """AR24 answers: the scheduled jobs shipped inactive can now run."""
+        for xmlid in ("ar24_lre.ir_cron_ar24_sync_status", "ar24_lre.ir_cron_ar24_consent_sync"):
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron and not cron.active:
+                cron.sudo().active = True
+
     def action_ar24_test_connection(self):
         """Settings button: one signed call proves the token, the key and the clock."""
         self.ensure_one()
@@ -90,6 +129,7 @@ class ResCompany(models.Model):
             client.request("list_users", {"max": 1, "start": 0})
         except AR24Error as exc:
             raise ar24_user_error(self.env, exc, self.env._("AR24 connection test")) from exc
+        self._ar24_activate_jobs()
         environment = dict(self._fields["ar24_environment"]._description_selection(self.env))[self.ar24_environment]
         return {
             "type": "ir.actions.client",

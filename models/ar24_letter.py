@@ -1,0 +1,893 @@
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta, timezone
+
+from odoo import Command, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize, html2plaintext, html_sanitize
+
+from ..ar24 import crypto
+from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
+from ..ar24.routes import MAX_ATTACHMENTS_BYTES, PROOFS
+from ..tools import ar24_error_text
+from .res_company import SEND_TYPES
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("draft", "Draft"),
+    ("to_valid", "Awaiting OTP validation"),
+    ("waiting", "Waiting"),
+    ("sent", "Sent"),
+    ("ar", "Received (AR)"),
+    ("refused", "Refused"),
+    ("negligence", "Not claimed"),
+    ("bounced", "Bounced"),
+    ("error", "Error"),
+    ("canceled", "Canceled"),
+]
+# A letter only moves forward: AR24's answers or webhooks arriving late never move it back.
+STATE_RANK = {
+    "draft": 0,
+    "error": 0,
+    "to_valid": 1,
+    "waiting": 2,
+    "sent": 3,
+    "ar": 4,
+    "refused": 4,
+    "negligence": 4,
+    "bounced": 4,
+    "canceled": 5,
+}
+# What a user may still change: content is frozen once the letter has left for AR24.
+EDITABLE_STATES = ("draft", "error", "to_valid")
+CONTENT_FIELDS = (
+    "partner_id",
+    "contact_id",
+    "subject",
+    "body",
+    "attachment_ids",
+    "send_type",
+    "print_color",
+    "print_duplex",
+    "company_id",
+    "payment_method_id",
+    "ref_dossier",
+    "ref_client",
+    "ref_facturation",
+)
+OPEN_STATES = ("to_valid", "waiting", "sent")
+PROOF_LABELS = {
+    "ev": "proof of deposit and sending",
+    "ar": "acknowledgement of receipt",
+    "rf": "proof of refusal",
+    "ng": "proof of negligence",
+    "bc": "proof of non-distribution",
+}
+DATE_FIELDS = {
+    "ts_ev_date": "date_sent",
+    "view_date": "date_ar",
+    "refused_date": "date_refused",
+    "negligence_date": "date_negligence",
+    "bounced_date": "date_bounced",
+}
+
+
+def can_commit(env):
+    """Commit after each letter, except in tests (whose cursor must stay in one transaction)."""
+    return not modules.module.current_test
+
+
+class Ar24Letter(models.Model):
+    """One registered letter to one recipient (seed: "Lettre recommandée")."""
+
+    _name = "ar24.letter"
+    _description = "Registered letter"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+
+    name = fields.Char("Reference", readonly=True, copy=False, default="/")
+    partner_id = fields.Many2one("res.partner", "Recipient", required=True, index=True, tracking=True)
+    contact_id = fields.Many2one(
+        "res.partner", "Correspondent", help="Contact who receives the letter; his e-mail wins over the recipient's."
+    )
+    res_model = fields.Char("Source model", index=True, readonly=True)
+    res_id = fields.Many2oneReference("Source record", model_field="res_model", readonly=True)
+    source_name = fields.Char("Source document", compute="_compute_source_name")
+    subject = fields.Char(required=True)
+    body = fields.Html("Letter", sanitize=True)
+    attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
+    pdf_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True, copy=False)
+    send_type = fields.Selection(
+        SEND_TYPES,
+        required=True,
+        default=lambda self: self.env.company.ar24_default_send_type or "lre_eidas",
+        tracking=True,
+    )
+    print_color = fields.Boolean("Colour", default=lambda self: self.env.company.ar24_print_color)
+    print_duplex = fields.Boolean("Recto verso", default=lambda self: self.env.company.ar24_print_duplex)
+    company_id = fields.Many2one(
+        "res.company", "Entity", required=True, default=lambda self: self.env.company, index=True
+    )
+    payment_method_id = fields.Many2one(
+        "ar24.payment.method", "Payment method", compute="_compute_payment_method_id", store=True, readonly=False
+    )
+    ref_dossier = fields.Char("Case reference", compute="_compute_refs", store=True, readonly=False)
+    ref_client = fields.Char("Client reference", compute="_compute_refs", store=True, readonly=False)
+    ref_facturation = fields.Char("Billing reference", compute="_compute_refs", store=True, readonly=False)
+    user_id = fields.Many2one(
+        "res.users", "Sender", required=True, default=lambda self: self.env.user, index=True, tracking=True
+    )
+    state = fields.Selection(
+        STATES, default="draft", required=True, readonly=True, copy=False, tracking=True, index=True
+    )
+    ar24_id = fields.Integer("AR24 number", readonly=True, copy=False, index="btree_not_null")
+    ar24_status = fields.Char("AR24 status", readonly=True, copy=False)
+    to_email = fields.Char("Recipient e-mail", compute="_compute_to_email", store=True, readonly=False)
+    recipient_status = fields.Selection(
+        [("particulier", "Private person"), ("professionnel", "Professional")],
+        compute="_compute_recipient_status",
+        store=True,
+        readonly=False,
+    )
+    date_deposit = fields.Datetime("Deposited on", readonly=True, copy=False)
+    date_sent = fields.Datetime("Sent on", readonly=True, copy=False)
+    date_ar = fields.Datetime("Received on", readonly=True, copy=False)
+    date_refused = fields.Datetime("Refused on", readonly=True, copy=False)
+    date_negligence = fields.Datetime("Unclaimed on", readonly=True, copy=False)
+    date_bounced = fields.Datetime("Bounced on", readonly=True, copy=False)
+    price_ht = fields.Float("Price (excl. tax)", readonly=True, copy=False)
+    error_code = fields.Char(readonly=True, copy=False)
+    error_message = fields.Text(readonly=True, copy=False)
+    body_file_id = fields.Integer(
+        "AR24 file of the letter",
+        readonly=True,
+        copy=False,
+        help="Unique per letter: lets Odoo find the letter at AR24 after a crash.",
+    )
+    send_started_at = fields.Datetime(
+        readonly=True, copy=False, help="Set while AR24 may hold the letter without Odoo knowing its number."
+    )
+    send_queued = fields.Boolean(readonly=True, copy=False, index=True)
+    ar24_refresh_requested = fields.Boolean(
+        readonly=True, copy=False, index=True, help="A webhook said the letter changed: re-read it from AR24."
+    )
+    proof_kinds = fields.Char(readonly=True, copy=False, help="Proofs already downloaded (never twice).")
+    proof_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "ar24_letter_proof_rel",
+        "letter_id",
+        "attachment_id",
+        string="Proofs",
+        readonly=True,
+        copy=False,
+    )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("res_model", "res_id")
+    def _compute_source_name(self):
+        for letter in self:
+            record = letter._source_record()
+            letter.source_name = record.display_name if record else False
+
+    @api.depends("company_id")
+    def _compute_payment_method_id(self):
+        for letter in self:
+            letter.payment_method_id = letter.company_id.ar24_payment_method_id
+
+    @api.depends("partner_id", "company_id", "res_model", "res_id")
+    def _compute_refs(self):
+        for letter in self:
+            source = letter._source_record()
+            letter.ref_dossier = letter.ref_dossier or (source.display_name[:64] if source else False)
+            letter.ref_client = letter.ref_client or letter.partner_id.ref or letter.partner_id.display_name
+            letter.ref_facturation = letter.ref_facturation or letter.company_id.name
+
+    @api.depends("partner_id.email", "contact_id.email")
+    def _compute_to_email(self):
+        for letter in self:
+            letter.to_email = (letter.contact_id.email or letter.partner_id.email or "").strip()
+
+    @api.depends("partner_id.is_company")
+    def _compute_recipient_status(self):
+        for letter in self:
+            status = letter.partner_id._fields.get("ar24_recipient_status") and letter.partner_id.ar24_recipient_status
+            letter.recipient_status = status or ("professionnel" if letter.partner_id.is_company else "particulier")
+
+    def _source_record(self):
+        self.ensure_one()
+        if self.res_model in self.env and self.res_id:
+            return self.env[self.res_model].browse(self.res_id).exists()
+        return None
+
+    # ------------------------------------------------------------------ ORM
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("ar24.letter") or "/"
+        letters = super().create(vals_list)
+        letters._ar24_adopt_attachments()
+        return letters
+
+    def _ar24_adopt_attachments(self):
+        """Attach loose uploads to the letter, so that whoever may read the letter may read them."""
+        for letter in self:
+            loose = letter.attachment_ids.filtered(
+                lambda a: not a.res_model or (a.res_model == "ar24.letter" and not a.res_id)
+            )
+            loose.sudo().write({"res_model": letter._name, "res_id": letter.id})
+
+    def write(self, vals):
+        frozen = set(vals) & set(CONTENT_FIELDS)
+        if frozen:
+            sent = self.filtered(lambda letter: letter.state not in EDITABLE_STATES)
+            if sent:
+                raise UserError(
+                    self.env._(
+                        "%(letters)s left for AR24: its content can no longer change (%(fields)s).",
+                        letters=", ".join(sent.mapped("name")),
+                        fields=", ".join(sorted(frozen)),
+                    )
+                )
+        result = super().write(vals)
+        if "attachment_ids" in vals:
+            self._ar24_adopt_attachments()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        sent = self.filtered(lambda letter: letter.state not in ("draft", "canceled", "error"))
+        if sent:
+            raise UserError(
+                self.env._(
+                    "%(letters)s: a letter handed to AR24 is kept as evidence.", letters=", ".join(sent.mapped("name"))
+                )
+            )
+
+    def action_cancel(self):
+        not_cancelable = self.filtered(lambda letter: letter.state not in EDITABLE_STATES)
+        if not_cancelable:
+            raise UserError(
+                self.env._(
+                    "%(letters)s already left for AR24 and cannot be canceled.",
+                    letters=", ".join(not_cancelable.mapped("name")),
+                )
+            )
+        self.write({"state": "canceled", "send_queued": False})
+
+    def action_reset_draft(self):
+        self.filtered(lambda letter: letter.state in ("error", "canceled")).write(
+            {"state": "draft", "error_code": False, "error_message": False}
+        )
+
+    def action_open_source(self):
+        self.ensure_one()
+        record = self._source_record()
+        if not record:
+            return False
+        return {"type": "ir.actions.act_window", "res_model": record._name, "res_id": record.id, "view_mode": "form"}
+
+    # ------------------------------------------------------------------ helpers for other modules
+    @api.model
+    def _prepare_from_records(self, records, partner_field="partner_id", **values):
+        """Draft letters for ``records`` (any model); other modules bind their action in one line.
+
+        The recipient is the record itself for partners, else its ``partner_field``. Returns the
+        wizard action on the new letters.
+        """
+        vals_list = []
+        for record in records:
+            partner = record if record._name == "res.partner" else record[partner_field]
+            if not partner:
+                continue
+            vals_list.append(
+                dict(
+                    {
+                        "partner_id": partner.id,
+                        "res_model": record._name if record._name != "res.partner" else False,
+                        "res_id": record.id if record._name != "res.partner" else False,
+                        "subject": values.get("subject") or record.display_name,
+                        "company_id": (
+                            record.company_id
+                            if "company_id" in record._fields and record.company_id
+                            else self.env.company
+                        ).id,
+                    },
+                    **values,
+                )
+            )
+        letters = self.create(vals_list)
+        return letters._action_open_send_wizard(composition=True)
+
+    def _action_open_send_wizard(self, composition=False):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send as registered letter"),
+            "res_model": "ar24.send.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "active_model": "ar24.letter",
+                "active_ids": self.ids,
+                "dialog_size": "extra-large",
+                "default_composition": composition,
+            },
+        }
+
+    def action_send(self):
+        """Form/list button: open the send wizard on these letters."""
+        drafts = self.filtered(lambda letter: letter.state in ("draft", "error"))
+        if not drafts:
+            raise UserError(self.env._("Only draft letters or letters in error can be sent."))
+        return drafts._action_open_send_wizard()
+
+    # ------------------------------------------------------------------ checks
+    def _ar24_sender_problems(self, send_type, company):
+        """Problems of the sender (a user) for ``send_type``; one list for all letters of that sender."""
+        self.ensure_one()  # self: any letter of that sender
+        user = self.user_id
+        problems = []
+        if user.ar24_link_state != "linked" or not user.ar24_user_id:
+            problems.append(
+                self.env._("%(user)s has not linked an AR24 account (Preferences › AR24 account).", user=user.name)
+            )
+        elif send_type == "lre_eidas" and not user.ar24_identity_verified:
+            problems.append(
+                self.env._("%(user)s has no OTP key yet: AR24 has not verified his identity.", user=user.name)
+            )
+        if not company._ar24_is_configured():
+            problems.append(self.env._("AR24 is not configured for %(company)s.", company=company.name))
+        return problems
+
+    def _ar24_recipient_email(self):
+        """(normalised e-mail, reason) of the address the letter goes to (IDN domains in punycode)."""
+        self.ensure_one()
+        from ..ar24 import rules  # noqa: PLC0415
+
+        raw = (self.to_email or "").strip()
+        if not raw:
+            return None, self.env._("No e-mail address")
+        email, reason = rules.normalize_email(raw)
+        if reason:
+            return None, self.env._(
+                "Invalid e-mail address (%(email)s): %(reason)s", email=raw, reason=self.env._(reason)
+            )  # pylint: disable=translation-required
+        return email, None
+
+    def _ar24_problems(self, send_type, pdf_cache=None, extra=None):
+        """[(location record, location label, comment)] that prevent sending this letter as ``send_type``."""
+        self.ensure_one()
+        problems = []
+        recipient = self.contact_id or self.partner_id
+        company = self.company_id
+        for comment in self._ar24_sender_problems(send_type, company):
+            problems.append((self.user_id, self.env._("Sender: %s", self.user_id.name), comment))
+        if not company.ar24_payment_method_id and not self.payment_method_id:
+            problems.append(
+                (
+                    company,
+                    self.env._("Entity: %s", company.name),
+                    self.env._("No AR24 payment method linked to this entity"),
+                )
+            )
+        elif self.payment_method_id and not self.payment_method_id.active:
+            problems.append(
+                (
+                    company,
+                    self.env._("Entity: %s", company.name),
+                    self.env._("Payment method %s no longer exists at AR24", self.payment_method_id.name),
+                )
+            )
+        if send_type == "ae" and not company.ar24_is_coownership:
+            problems.append(
+                (
+                    company,
+                    self.env._("Entity: %s", company.name),
+                    self.env._("Avis électronique is reserved to co-ownerships: mark the entity as one"),
+                )
+            )
+        partner_label = self.env._("Partner: %s", recipient.display_name)
+        if send_type in ("lre_eidas", "ae"):
+            email, reason = self._ar24_recipient_email()
+            if reason:
+                problems.append((recipient, partner_label, reason))
+            elif email == email_normalize(self.user_id.ar24_email or self.user_id.email or ""):
+                problems.append((recipient, partner_label, self.env._("Same e-mail as the sender")))
+            if email and hasattr(self.partner_id, "_ar24_consent_reason"):
+                reason = self.partner_id._ar24_consent_reason(send_type, email, company)
+                if reason:
+                    problems.append((self.partner_id, self.env._("Partner: %s", self.partner_id.display_name), reason))
+        else:
+            problems.extend((recipient, partner_label, reason) for reason in self._ar24_address_problems(recipient))
+        extra = extra or {}
+        attachments = self.attachment_ids | extra.get("attachments", self.env["ir.attachment"])
+        problems.extend(
+            self._ar24_attachment_problems(send_type, pdf_cache if pdf_cache is not None else {}, attachments)
+        )
+        if not attachments and not extra.get("has_text") and not html2plaintext(self.body or "").strip():
+            problems.append((self, self.env._("Letter: %s", self.name), self.env._("Neither text nor attachment")))
+        return problems
+
+    def _ar24_address_problems(self, partner):
+        from ..ar24 import rules  # noqa: PLC0415 (pure helpers, imported where used)
+
+        return rules.check_postal_address(
+            partner.street, partner.street2, partner.zip, partner.city, partner.country_id.code, name=partner.name
+        )
+
+    def _ar24_attachment_problems(self, send_type, pdf_cache, attachments):
+        from ..ar24 import pdfcheck  # noqa: PLC0415
+
+        problems = []
+        total = 0
+        paper = send_type == "lr_paper"
+        for attachment in attachments:
+            total += attachment.file_size or 0
+            label = self.env._("Attachment: %s", attachment.name)
+            is_pdf = (attachment.mimetype or "") == "application/pdf" or (attachment.name or "").lower().endswith(
+                ".pdf"
+            )
+            if not is_pdf:
+                if paper:
+                    problems.append((attachment, label, self.env._("Only PDF files can be printed")))
+                continue
+            key = (attachment.checksum, paper)
+            if key not in pdf_cache:
+                pdf_cache[key] = pdfcheck.check_pdf(attachment.raw or b"", attachment.name, require_portrait=paper)
+            problems.extend((attachment, label, problem.message) for problem in pdf_cache[key].problems)
+        if total > MAX_ATTACHMENTS_BYTES:
+            problems.append(
+                (
+                    self,
+                    self.env._("Letter: %s", self.name),
+                    self.env._("Attachments weigh more than the 256 MB AR24 accepts"),
+                )
+            )
+        return problems
+
+    # ------------------------------------------------------------------ preparing
+    def _ar24_render_pdf(self):
+        """Render the letter's text to an A4 PDF (one record per call: wkhtmltopdf renders one at a time)."""
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        for letter in self:
+            if letter.pdf_attachment_id:
+                continue
+            content, _kind = report._render_qweb_pdf(report.report_name, res_ids=[letter.id])
+            letter.pdf_attachment_id = self.env["ir.attachment"].create(
+                {
+                    "name": "%s.pdf" % letter.name.replace("/", "-"),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": letter._name,
+                    "res_id": letter.id,
+                }
+            )
+
+    def _ar24_prepare(self, client):
+        """Render and upload what AR24 needs; shared attachments are uploaded once.
+
+        Returns {letter id: [AR24 file ids]}, the letter's own PDF first.
+        """
+        self._ar24_render_pdf()
+        file_ids = {}
+        for (company, user), letters in self._ar24_groups().items():
+            files = (
+                self.env["ar24.upload"].sudo()._file_ids_for(company, user.ar24_user_id, letters.attachment_ids, client)
+            )
+            for letter in letters:
+                if not letter.body_file_id:
+                    # the letter's own PDF is unique (it carries the reference): never deduplicated
+                    letter.body_file_id = client.upload_attachment(
+                        user.ar24_user_id, letter.pdf_attachment_id.raw, letter.pdf_attachment_id.name
+                    )
+                file_ids[letter.id] = [letter.body_file_id] + [files[a.id] for a in letter.attachment_ids]
+        return file_ids
+
+    def _ar24_groups(self):
+        groups = {}
+        for letter in self:
+            groups.setdefault((letter.company_id, letter.user_id), self.browse())
+            groups[(letter.company_id, letter.user_id)] |= letter
+        return groups
+
+    def _ar24_mail_params(self, file_ids):
+        """Fields of POST /mail for this letter."""
+        self.ensure_one()
+        recipient = self.contact_id or self.partner_id
+        email, _reason = self._ar24_recipient_email()
+        params = {
+            "to_email": email,
+            "dest_statut": self.recipient_status,
+            "content": html_sanitize(self.body or "") or self.subject,
+            "attachment": file_ids,
+            "payment_slug": (self.payment_method_id or self.company_id.ar24_payment_method_id).slug,
+            "ref_dossier": self.ref_dossier,
+            "ref_client": self.ref_client,
+            "ref_facturation": self.ref_facturation,
+            "webhook": self.company_id._ar24_webhook_url(),
+        }
+        if self.recipient_status == "professionnel":
+            params["to_company"] = (recipient.commercial_partner_id or recipient).name
+            if recipient.parent_id:
+                params["to_lastname"] = recipient.name
+        else:
+            params["to_lastname"] = recipient.name
+        if self.send_type == "lr_paper":
+            params.update(
+                {
+                    "to_address1": recipient.street,
+                    "to_address2": recipient.street2,
+                    "to_zipcode": recipient.zip,
+                    "to_city": recipient.city,
+                    "to_country": recipient.country_id.code,
+                    "print_color": self.print_color,
+                    "print_duplex": self.print_duplex,
+                }
+            )
+        return params
+
+    # ------------------------------------------------------------------ wizard outcomes
+    def _ar24_prepare_for_otp(self):
+        """LRE eIDAS: render and upload now, then wait in to_valid for the sender's OTP code."""
+        prepared = self.browse()
+        for (company, _user), letters in self._ar24_groups().items():
+            try:
+                letters._ar24_prepare(company._ar24_client())
+            except AR24Error as exc:
+                letters._ar24_set_error(exc)
+                continue
+            letters.write({"state": "to_valid", "error_code": False, "error_message": False})
+            prepared |= letters
+        return self._ar24_notification(
+            self.env._("Letters ready for OTP validation"),
+            self.env._("%(count)s letters wait for your OTP code in “Awaiting OTP validation”.", count=len(prepared)),
+            "success" if prepared == self else "warning",
+        )
+
+    def _ar24_send_or_queue(self):
+        """Avis électronique and paper letters leave at once; large batches go to the background."""
+        limit = int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
+        if len(self) > limit:
+            self.write({"send_queued": True})
+            self.env.ref("ar24_lre.ir_cron_ar24_send_queue")._trigger()
+            return self._ar24_notification(
+                self.env._("Registered letters are being sent"),
+                self.env._(
+                    "%(count)s letters are being sent in the background; their states update as AR24 accepts them.",
+                    count=len(self),
+                ),
+                "info",
+            )
+        self._ar24_send()
+        sent = self.filtered(lambda letter: letter.ar24_id)
+        failed = self - sent
+        message = self.env._("%(sent)s of %(count)s letters sent to AR24.", sent=len(sent), count=len(self))
+        if failed:
+            message += " " + self.env._(
+                "Not sent: %(letters)s.",
+                letters=", ".join("%s (%s)" % (letter.name, letter.error_message) for letter in failed),
+            )
+        return self._ar24_notification(
+            self.env._("Registered letters"), message, "success" if not failed else "warning"
+        )
+
+    def _ar24_notification(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "title": title,
+                "message": message,
+                "sticky": kind != "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _cron_send_queue(self, batch_size=50):
+        """Background sender: rows locked with SKIP LOCKED so several workers can share a batch."""
+        domain = [("send_queued", "=", True), ("state", "in", ("draft", "error"))]
+        while True:
+            letters = self.search(domain, limit=batch_size, order="id").try_lock_for_update()
+            if not letters:
+                return
+            letters._ar24_send()
+            letters.filtered("send_queued").write({"send_queued": False})
+            remaining = self.search_count(domain)
+            if can_commit(self.env) and self.env["ir.cron"]._commit_progress(len(letters), remaining=remaining) <= 0:
+                return
+            if not remaining:
+                return
+
+    @api.model
+    def _cron_reconcile(self):
+        """Letters left with an unknown outcome (crash, lost answer) are looked up at AR24."""
+        letters = self.search([("send_started_at", "!=", False), ("ar24_id", "=", 0)])
+        for company, group in letters.grouped("company_id").items():
+            if company._ar24_is_configured():
+                group._ar24_reconcile(company._ar24_client())
+
+    # ------------------------------------------------------------------ sending
+    def _ar24_send(self, otp_hash=None):
+        """Send these letters to AR24 now. Exactly once: reconciles first, commits around each call.
+
+        Letters whose outcome is unknown (crash or timeout after AR24 may have accepted them) keep
+        ``send_started_at`` and are looked up in AR24's list of the sender's letters before any
+        new attempt.
+        """
+        params = self.env["ir.config_parameter"].sudo()
+        concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
+        for (company, user), letters in self._ar24_groups().items():
+            client = company._ar24_client()
+            letters._ar24_reconcile(client)
+            # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
+            todo = letters.filtered(
+                lambda letter: (
+                    not letter.ar24_id
+                    and letter.state in ("draft", "to_valid", "error")
+                    and (otp_hash or letter.send_type != "lre_eidas")
+                )
+            )
+            if not todo:
+                continue
+            try:
+                file_ids = todo._ar24_prepare(client)
+            except AR24Error as exc:
+                todo._ar24_set_error(exc)
+                self._ar24_commit()
+                continue
+            for start in range(0, len(todo), concurrency * 4):
+                chunk = todo[start : start + concurrency * 4]
+                chunk.write({"send_started_at": fields.Datetime.now()})
+                self._ar24_commit()  # from here on, a crash is reconciled, never re-sent blindly
+                calls = [
+                    (letter.id, letter.send_type, letter._ar24_mail_params(file_ids[letter.id])) for letter in chunk
+                ]
+                results = self._ar24_post_mails(company, user.ar24_user_id, calls, otp_hash, concurrency)
+                for letter in chunk:
+                    letter._ar24_apply_send_result(results[letter.id])
+                self._ar24_commit()
+
+    @api.model
+    def _ar24_post_mails(self, company, ar24_user_id, calls, otp_hash, concurrency):
+        """POST /mail for each call, ``concurrency`` at a time; pure HTTP (no ORM in the threads)."""
+        factory = company._ar24_client_factory()
+
+        def post(call):
+            letter_id, send_type, params = call
+            if otp_hash:
+                params = dict(params, auth_otp_hash=otp_hash)
+            try:
+                return letter_id, factory().send_mail(ar24_user_id, send_type, **params)
+            except AR24Error as exc:
+                return letter_id, exc
+
+        if concurrency == 1 or len(calls) == 1:
+            return dict(post(call) for call in calls)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ar24-send") as pool:
+            return dict(pool.map(post, calls))
+
+    def _ar24_apply_send_result(self, result):
+        self.ensure_one()
+        if isinstance(result, AR24TransportError) and result.maybe_processed:
+            # AR24 may hold the letter: keep send_started_at, the next run reconciles it
+            self.write(
+                {
+                    "error_code": "unknown_outcome",
+                    "error_message": ar24_error_text(self.env, result),
+                    "state": "error",
+                    "send_queued": False,
+                }
+            )
+            return
+        if isinstance(result, AR24ApiError) and result.slug == "authentication_otp_hash_invalid":
+            # the hour of the OTP validation ran out mid-batch: the letter waits for a new code
+            self.write(
+                {
+                    "state": "to_valid",
+                    "send_started_at": False,
+                    "error_code": result.slug,
+                    "error_message": ar24_error_text(self.env, result),
+                }
+            )
+            return
+        if isinstance(result, AR24Error):
+            self._ar24_set_error(result)
+            return
+        self._ar24_apply_mail(result, sending=True)
+
+    def _ar24_set_error(self, exc):
+        code = exc.slug if isinstance(exc, AR24ApiError) else "transport"
+        self.write(
+            {
+                "state": "error",
+                "error_code": code,
+                "error_message": ar24_error_text(self.env, exc),
+                "send_started_at": False,
+                "send_queued": False,
+            }
+        )
+        for letter in self:
+            letter._message_log(body=self.env._("AR24 refused the letter: %s", letter.error_message))
+
+    def _ar24_reconcile(self, client):
+        """Adopt letters that AR24 accepted while Odoo did not record it (crash, lost answer)."""
+        unknown = self.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
+        for user, letters in unknown.grouped("user_id").items():
+            since = min(letters.mapped("send_started_at")) - timedelta(minutes=10)
+            by_file = {letter.body_file_id: letter for letter in letters if letter.body_file_id}
+            try:
+                mails = client.iter_mails(
+                    user.ar24_user_id, date_from=crypto.paris_now(since.replace(tzinfo=timezone.utc))
+                )
+                for mail in mails:
+                    for file_id in mail.get("attachments") or ():
+                        letter = by_file.pop(int(file_id), None)
+                        if letter:
+                            letter._ar24_apply_mail(mail, sending=True)
+                            letter._message_log(
+                                body=self.env._("Found at AR24 after an interrupted send: not sent twice.")
+                            )
+            except AR24Error as exc:
+                _logger.warning("AR24 reconciliation failed for %s: %s", user.login, exc)
+                continue
+            # what AR24 does not hold was never received: it may be sent again
+            self.browse([letter.id for letter in by_file.values()]).write({"send_started_at": False})
+            letters.filtered(lambda letter: not letter.body_file_id).write({"send_started_at": False})
+        self._ar24_commit()
+
+    def _ar24_apply_mail(self, mail, sending=False):
+        """Update from an AR24 mail object; states never go backwards."""
+        self.ensure_one()
+        status = str(mail.get("status") or "").lower()
+        new_state = status if status in STATE_RANK else self.state
+        vals = {"ar24_status": mail.get("status"), "ar24_id": int(mail.get("id") or self.ar24_id or 0)}
+        if sending:
+            vals.update(send_started_at=False, send_queued=False, error_code=False, error_message=False)
+            if STATE_RANK[new_state] < STATE_RANK["waiting"]:
+                new_state = "waiting"
+        if STATE_RANK.get(new_state, 0) >= STATE_RANK.get(self.state, 0) and new_state != self.state:
+            vals["state"] = new_state
+        if mail.get("price_ht") is not None:
+            vals["price_ht"] = float(mail.get("price_ht") or 0.0)
+        if mail.get("date") and not self.date_deposit:
+            vals["date_deposit"] = _utc(mail["date"])
+        for key, field in DATE_FIELDS.items():
+            if mail.get(key) and not self[field]:
+                vals[field] = _utc(mail[key])
+        self.write(vals)
+        return vals.get("state")
+
+    # ------------------------------------------------------------------ status tracking
+    def action_ar24_refresh(self):
+        """Read the letters' status at AR24 (list calls with paging, never one GET per letter)."""
+        letters = self.filtered("ar24_id") or self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])
+        changed = letters._ar24_sync_status()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Registered letters"),
+                "message": self.env._(
+                    "%(count)s letters checked at AR24, %(changed)s changed.", count=len(letters), changed=changed
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _ar24_sync_status(self):
+        """Update these letters from AR24's list of each sender's letters; returns how many changed."""
+        changed = 0
+        for (company, user), letters in self.filtered("ar24_id")._ar24_groups().items():
+            if not company._ar24_is_configured() or not user.ar24_user_id:
+                continue
+            client = company._ar24_client()
+            by_id = {letter.ar24_id: letter for letter in letters}
+            oldest = min(letters.mapped(lambda letter: letter.date_deposit or letter.create_date))
+            since = crypto.paris_now((oldest - timedelta(days=1)).replace(tzinfo=timezone.utc))
+            try:
+                for mail in client.iter_mails(user.ar24_user_id, date_from=since):
+                    letter = by_id.get(int(mail.get("id") or 0))
+                    if letter:
+                        changed += bool(letter._ar24_update_from_mail(mail, client))
+            except AR24Error as exc:
+                _logger.warning("AR24 status sync failed for %s: %s", user.login, exc)
+            letters.write({"ar24_refresh_requested": False})
+            self._ar24_commit()
+        return changed
+
+    def _ar24_update_from_mail(self, mail, client):
+        """Apply one AR24 mail object: state (forward only), dates, proofs, chatter, follow-up."""
+        self.ensure_one()
+        before = self.state
+        new_state = self._ar24_apply_mail(mail)
+        self._ar24_fetch_proofs(mail, client)
+        if new_state and new_state != before:
+            self._ar24_after_state_change(before)
+            return True
+        return False
+
+    def _ar24_fetch_proofs(self, mail, client):
+        """Download each new proof once, attach it with its SHA-256 (legal evidence)."""
+        done = set((self.proof_kinds or "").split(",")) - {""}
+        for kind, (url_key, _date_key) in PROOFS.items():
+            url = mail.get(url_key)
+            if not url or kind in done:
+                continue
+            try:
+                content = client.download(url)
+            except AR24Error as exc:
+                _logger.info("Proof %s of %s not downloaded yet: %s", kind, self.name, exc)
+                continue
+            digest = hashlib.sha256(content).hexdigest()
+            attachment = self.env["ir.attachment"].create(
+                {
+                    "name": "%s - %s.pdf" % (self.name.replace("/", "-"), PROOF_LABELS[kind]),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "description": "SHA-256: %s" % digest,
+                }
+            )
+            done.add(kind)
+            self.proof_attachment_ids = [Command.link(attachment.id)]
+            self._message_log(
+                body=self.env._(
+                    "Proof received from AR24: %(name)s (SHA-256 %(digest)s)", name=attachment.name, digest=digest
+                ),
+                attachment_ids=attachment.ids,
+            )
+        self.proof_kinds = ",".join(sorted(done))
+
+    def _ar24_after_state_change(self, before):
+        """Chatter note on the source document; follow-up activity when the letter did not arrive."""
+        label = dict(self._fields["state"]._description_selection(self.env))[self.state]
+        source = self._source_record()
+        note = self.env._(
+            "Registered letter %(name)s to %(partner)s: %(state)s.",
+            name=self.name,
+            partner=self.partner_id.display_name,
+            state=label,
+        )
+        if source and hasattr(source, "_message_log"):
+            source._message_log(body=note)
+        target = source if source and hasattr(source, "activity_schedule") else self
+        if self.state in ("refused", "negligence", "bounced"):
+            target.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=self.user_id.id,
+                summary=self.env._(
+                    "Registered letter %(state)s by %(partner)s: decide the next step",
+                    state=label.lower(),
+                    partner=self.partner_id.display_name,
+                ),
+                note=self.env._("Letter %(name)s. You may resend it by paper registered letter.", name=self.name),
+            )
+        elif self.state == "ar":
+            activities = target.activity_ids.filtered(
+                lambda a: a.user_id == self.user_id and self.name in (a.note or "")
+            )
+            activities.action_feedback(feedback=self.env._("Received: %s", self.name))
+
+    @api.model
+    def _cron_sync_status(self):
+        """Every 15 minutes: letters not yet final, and first those a webhook asked to re-read."""
+        requested = self.search([("ar24_refresh_requested", "=", True)])
+        requested._ar24_sync_status()
+        self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])._ar24_sync_status()
+
+    def _ar24_commit(self):
+        """Exactly once needs it: what AR24 was asked must be durable before and after each call."""
+        if can_commit(self.env):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+
+def _utc(paris_string):
+    """AR24's Paris-time string -> naive UTC datetime for Odoo."""
+    value = crypto.parse_paris_date(paris_string)
+    return value.astimezone(crypto.ZoneInfo("UTC")).replace(tzinfo=None) if value else False

@@ -1,0 +1,302 @@
+import base64
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from ..ar24.pdf import make_pdf
+from .common import AR24Case
+
+
+@tagged("post_install", "-at_install")
+class TestSendWizard(AR24Case):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
+        cls.method = cls.env["ar24.payment.method"].create({"name": "Copro A", "slug": "stripe-47146"})
+        cls.company.ar24_payment_method_id = cls.method
+        Partner = cls.env["res.partner"]
+        address = {
+            "street": "32 rue du Septentrion",
+            "zip": "83700",
+            "city": "Saint-Raphaël",
+            "country_id": cls.env.ref("base.fr").id,
+        }
+        cls.denise = Partner.create(dict(address, name="Denise Aloxe", email="denise@example.org"))
+        cls.alfred = Partner.create(dict(address, name="Alfred Brouilly", email="alfred@example.org"))
+        cls.no_email = Partner.create(dict(address, name="Jeannine Meursault"))
+        cls.bad_email = Partner.create(dict(address, name="Pierre Proprietaire", email="pierre@@example"))
+        cls.agency = Partner.create(dict(address, name="Agence du Port", email="agence@example.org", is_company=True))
+        cls.a4 = cls._attachment("convocation.pdf", make_pdf(["Convocation AG"]))
+
+    @classmethod
+    def _attachment(cls, name, data, mimetype="application/pdf"):
+        return cls.env["ir.attachment"].create({"name": name, "datas": base64.b64encode(data), "mimetype": mimetype})
+
+    def setUp(self):
+        super().setUp()
+        self.sender = self.link_sender(self.ar24_user)
+        self.ar24_user.sudo().ar24_identity_verified = True
+        for partner in self.denise | self.alfred | self.agency:
+            self._consent(partner)
+
+    def _consent(self, partner):
+        # the consent fields come with the consent feature; without them no consent is checked
+        if "ar24_consent" in partner._fields:
+            partner.write({"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": partner.email})
+
+    def _letters(self, partners, **values):
+        vals = dict(
+            {
+                "subject": "Convocation AG",
+                "send_type": "ae",
+                "body": "<p>Assemblée générale du 4 avril</p>",
+                "attachment_ids": [(6, 0, self.a4.ids)],
+                "user_id": self.ar24_user.id,
+            },
+            **values,
+        )
+        return self.env["ar24.letter"].create([dict(vals, partner_id=p.id) for p in partners])
+
+    def _wizard(self, letters, send_type="ae"):
+        form = Form(
+            self.env["ar24.send.wizard"]
+            .with_user(self.ar24_user)
+            .with_context(active_model="ar24.letter", active_ids=letters.ids)
+        )
+        form.send_type = send_type
+        return form.save()
+
+    def test_counts_and_error_summary_from_partners(self):
+        partners = self.denise | self.no_email | self.bad_email
+        action = self.env["ar24.letter"].with_user(self.ar24_user)._prepare_from_records(partners)
+        letters = self.env["ar24.letter"].browse(action["context"]["active_ids"])
+        self.assertEqual(letters.partner_id, partners)
+        self.assertEqual(set(letters.mapped("state")), {"draft"})
+        form = Form(self.env["ar24.send.wizard"].with_user(self.ar24_user).with_context(**action["context"]))
+        form.send_type = "ae"
+        self.assertEqual(form.incompatible_count, 3)  # nothing to send yet
+        form.subject = "Convocation AG"
+        form.body = "<p>Vous êtes convoqué à l'assemblée générale.</p>"
+        wizard = form.save()
+        comments = wizard.error_line_ids.mapped("comment")
+        self.assertEqual(wizard.compatible_count, 1, comments)
+        self.assertRecordValues(wizard, [{"requested_count": 3, "compatible_count": 1, "incompatible_count": 2}])
+        summary = {(line.location, line.comment) for line in wizard.error_line_ids}
+        self.assertIn(("Partner: Jeannine Meursault", "No e-mail address"), summary)
+        self.assertIn(
+            (
+                "Partner: Pierre Proprietaire",
+                "Invalid e-mail address (pierre@@example): more than one @ in the address",
+            ),
+            summary,
+        )
+        self.assertEqual(
+            wizard.error_line_ids.filtered(lambda e: e.partner_id == self.no_email).letter_id.partner_id, self.no_email
+        )
+
+        # the manager fixes the partner, then recalculates
+        self.no_email.email = "jeannine@example.org"
+        self._consent(self.no_email)
+        wizard.action_recompute()
+        self.assertRecordValues(wizard, [{"compatible_count": 2, "incompatible_count": 1}])
+
+    def test_every_reason_is_a_clear_line(self):
+        landscape = self._attachment("annexe.pdf", make_pdf(["Annexe"], width=842, height=595))
+        letter_size = self._attachment("plan.pdf", make_pdf(["Plan"], width=612, height=792))
+        corrupt = self._attachment("broken.pdf", b"%PDF-1.4 garbage")
+        cases = [
+            (
+                "sender not linked",
+                {},
+                lambda: self.ar24_user.sudo().write({"ar24_link_state": "none"}),
+                "ae",
+                "has not linked an AR24 account",
+            ),
+            (
+                "no OTP key",
+                {},
+                lambda: self.ar24_user.sudo().write({"ar24_identity_verified": False}),
+                "lre_eidas",
+                "has no OTP key yet",
+            ),
+            (
+                "no payment method",
+                {},
+                lambda: self.company.write({"ar24_payment_method_id": False}),
+                "ae",
+                "No AR24 payment method linked to this entity",
+            ),
+            (
+                "avis électronique outside co-ownership",
+                {},
+                lambda: self.company.write({"ar24_is_coownership": False}),
+                "ae",
+                "reserved to co-ownerships",
+            ),
+            (
+                "same e-mail as sender",
+                {"to_email": "alain@syndic.example.com"},
+                None,
+                "ae",
+                "Same e-mail as the sender",
+            ),
+            (
+                "several e-mails",
+                {"to_email": "a@example.org, b@example.org"},
+                None,
+                "ae",
+                "several e-mail addresses in one field",
+            ),
+            ("landscape annex on paper", {"attachment_ids": [(6, 0, landscape.ids)]}, None, "lr_paper", "landscape"),
+            ("letter size", {"attachment_ids": [(6, 0, letter_size.ids)]}, None, "ae", "not A4"),
+            ("unreadable PDF", {"attachment_ids": [(6, 0, corrupt.ids)]}, None, "ae", "broken.pdf"),
+            ("nothing to send", {"attachment_ids": [(5,)], "body": False}, None, "ae", "Neither text nor attachment"),
+            (
+                "AR24 not configured",
+                {},
+                lambda: self.company.write({"ar24_token": False}),
+                "ae",
+                "AR24 is not configured",
+            ),
+        ]
+        for label, values, setup, send_type, expected in cases:
+            with self.subTest(label):
+                with self.env.cr.savepoint(flush=True) as savepoint:
+                    if setup:
+                        setup()
+                    letter = self._letters(self.denise, **values)
+                    wizard = self._wizard(letter, send_type)
+                    self.assertEqual(wizard.incompatible_count, 1, label)
+                    comments = " | ".join(wizard.error_line_ids.mapped("comment"))
+                    self.assertIn(expected, comments)
+                    savepoint.rollback()
+
+    def test_incomplete_address_for_paper(self):
+        self.alfred.write({"zip": "837", "street": False})
+        wizard = self._wizard(self._letters(self.alfred), "lr_paper")
+        comments = " | ".join(wizard.error_line_ids.mapped("comment"))
+        self.assertEqual(wizard.incompatible_count, 1)
+        self.assertIn("street", comments.lower())
+
+    def test_send_avis_electronique_only_compatible_letters_leave(self):
+        letters = self._letters(self.denise | self.no_email | self.alfred)
+        wizard = self._wizard(letters, "ae")
+        action = wizard.action_send()
+        self.assertEqual(action["params"]["type"], "success")
+        sent = letters.filtered("ar24_id")
+        self.assertEqual(sent.partner_id, self.denise | self.alfred)
+        self.assertEqual(set(sent.mapped("state")), {"waiting"})
+        self.assertEqual((letters - sent).state, "draft")
+        calls = self.controls.calls("send_mail")
+        self.assertEqual(len(calls), 2)
+        params = calls[0]["params"]
+        self.assertEqual(params["type"], "ae")
+        self.assertEqual(params["payment_slug"], "stripe-47146")
+        self.assertEqual(params["ref_facturation"], "Syndic Crypto")
+        self.assertTrue(params["webhook"].startswith("http://127.0.0.1:9/ar24_lre/webhook/"))
+        self.assertEqual(len(params["attachment"]), 2)  # the letter's own PDF + the common annex
+        # the common annex is uploaded once for both letters; each letter's PDF once
+        self.assertEqual(len(self.controls.calls("upload_attachment")), 3)
+        self.assertTrue(all(letter.pdf_attachment_id for letter in sent))
+
+    def test_lre_eidas_waits_for_otp(self):
+        letters = self._letters(self.denise | self.agency)
+        if "ar24_recipient_status" in self.agency._fields:
+            self.agency.ar24_recipient_status = "professionnel"
+        self._wizard(letters, "lre_eidas").action_send()
+        self.assertEqual(set(letters.mapped("state")), {"to_valid"})
+        self.assertFalse(self.controls.calls("send_mail"))
+        self.assertEqual(len(self.controls.calls("upload_attachment")), 3)
+        self.assertTrue(all(letters.mapped("body_file_id")))
+
+    def test_paper_letters_carry_address_and_print_options(self):
+        letter = self._letters(self.alfred)
+        wizard = self._wizard(letter, "lr_paper")
+        wizard.write({"print_color": True, "print_duplex": False})
+        wizard.action_send()
+        params = self.controls.calls("send_mail")[0]["params"]
+        self.assertEqual(
+            {
+                k: params[k]
+                for k in ("type", "to_address1", "to_zipcode", "to_city", "to_country", "print_color", "print_duplex")
+            },
+            {
+                "type": "lr_paper",
+                "to_address1": "32 rue du Septentrion",
+                "to_zipcode": "83700",
+                "to_city": "Saint-Raphaël",
+                "to_country": "FR",
+                "print_color": "1",
+                "print_duplex": "0",
+            },
+        )
+        self.assertEqual(letter.state, "waiting")
+
+    def test_ar24_refusal_puts_the_letter_in_error_and_the_batch_goes_on(self):
+        letters = self._letters(self.denise | self.alfred)
+        self.alfred.email = "alfred@invalid.test"  # AR24 finds that the domain does not exist
+        self._consent(self.alfred)
+        self._wizard(letters, "ae").action_send()
+        self.assertEqual(letters[0].state, "waiting")
+        self.assertRecordValues(letters[1], [{"state": "error", "error_code": "invalid_email"}])
+        self.assertIn("e-mail domain does not exist", letters[1].error_message)
+
+    def test_exactly_once_when_the_answer_is_lost(self):
+        letter = self._letters(self.denise)
+        self.controls.faults(script=[{"route": "send_mail", "kind": "drop_after"}])
+        self._wizard(letter, "ae").action_send()
+        self.assertRecordValues(letter, [{"state": "error", "error_code": "unknown_outcome", "ar24_id": 0}])
+        self.assertTrue(letter.send_started_at)
+        # sending again (or the reconcile cron) finds the letter at AR24 instead of sending it twice
+        letter._ar24_send()
+        self.assertEqual(len(self.controls.calls("send_mail")), 1)
+        self.assertTrue(letter.ar24_id)
+        self.assertIn(letter.state, ("waiting", "sent"))
+        self.assertFalse(letter.send_started_at)
+
+    def test_crash_before_the_call_resends_once(self):
+        letter = self._letters(self.denise)
+        letter._ar24_send()  # prepares (uploads) and sends
+        first = letter.ar24_id
+        self.assertTrue(first, letter.error_message)
+        # a crash after marking the letter but before AR24 received anything: nothing at AR24 matches
+        other = self._letters(self.alfred)
+        other._ar24_prepare(self.company._ar24_client())
+        other.write({"send_started_at": "2026-01-01 10:00:00"})
+        other._ar24_send()
+        self.assertTrue(other.ar24_id and other.ar24_id != first)
+        self.assertEqual(len(self.controls.calls("send_mail")), 2)
+
+    def test_large_batch_goes_to_the_background(self):
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.inline_limit", 1)
+        letters = self._letters(self.denise | self.alfred)
+        action = self._wizard(letters, "ae").action_send()
+        self.assertIn("in the background", action["params"]["message"])
+        self.assertEqual(letters.mapped("send_queued"), [True, True])
+        self.assertFalse(self.controls.calls("send_mail"))
+        self.env["ar24.letter"]._cron_send_queue()
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        self.assertEqual(letters.mapped("send_queued"), [False, False])
+
+    def test_content_is_frozen_once_sent(self):
+        letter = self._letters(self.denise)
+        letter._ar24_send()
+        self.assertEqual(letter.state, "waiting", letter.error_message)
+        with self.assertRaisesRegex(UserError, "can no longer change"):
+            letter.subject = "Changed"
+        with self.assertRaisesRegex(UserError, "kept as evidence"):
+            letter.unlink()
+
+    def test_nothing_compatible_is_refused(self):
+        wizard = self._wizard(self._letters(self.no_email), "ae")
+        with self.assertRaisesRegex(UserError, "None of the 1 letters can be sent"):
+            wizard.action_send()
+
+    def test_users_see_only_their_letters(self):
+        mine = self._letters(self.denise)
+        theirs = self._letters(self.alfred, user_id=self.ar24_manager.id)
+        letters = self.env["ar24.letter"].with_user(self.ar24_user).search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(letters, mine)
+        letters = self.env["ar24.letter"].with_user(self.ar24_manager).search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(letters, mine | theirs)
