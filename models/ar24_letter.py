@@ -435,7 +435,9 @@ class Ar24Letter(models.Model):
                 continue
             key = (attachment.checksum, paper)
             if key not in pdf_cache:
-                pdf_cache[key] = pdfcheck.check_pdf(attachment.raw or b"", attachment.name, require_portrait=paper)
+                pdf_cache[key] = pdfcheck.check_pdf(
+                    attachment.with_context(bin_size=False).raw or b"", attachment.name, require_portrait=paper
+                )
             problems.extend((attachment, label, problem.message) for problem in pdf_cache[key].problems)
         if total > MAX_ATTACHMENTS_BYTES:
             problems.append(
@@ -480,7 +482,9 @@ class Ar24Letter(models.Model):
                 if not letter.body_file_id:
                     # the letter's own PDF is unique (it carries the reference): never deduplicated
                     letter.body_file_id = client.upload_attachment(
-                        user.ar24_user_id, letter.pdf_attachment_id.raw, letter.pdf_attachment_id.name
+                        user.ar24_user_id,
+                        letter.pdf_attachment_id.with_context(bin_size=False).raw,
+                        letter.pdf_attachment_id.name,
                     )
                 file_ids[letter.id] = [letter.body_file_id] + [files[a.id] for a in letter.attachment_ids]
         return file_ids

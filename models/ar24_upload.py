@@ -34,7 +34,10 @@ class Ar24Upload(models.Model):
         for attachment in attachments:
             if attachment.checksum not in by_checksum:
                 file_id = client.upload_attachment(
-                    ar24_user_id, attachment.raw, attachment.name, attachment.mimetype or "application/octet-stream"
+                    ar24_user_id,
+                    attachment.with_context(bin_size=False).raw,
+                    attachment.name,
+                    attachment.mimetype or "application/octet-stream",
                 )
                 self.create(
                     {

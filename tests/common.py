@@ -2,7 +2,7 @@
 
 import pyotp
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..ar24.emulator import EmulatorApp
 from ..ar24.emulator.controls import EmulatorControls
@@ -11,7 +11,7 @@ TOKEN = "odoo-test-token"
 PRIVATE_KEY = "odoo-test-private-key"
 
 
-class AR24Case(TransactionCase):
+class AR24Mixin:
     """Each test class gets its own emulator (reset before every test) and company settings."""
 
     @classmethod
@@ -62,3 +62,11 @@ class AR24Case(TransactionCase):
         user.sudo().write({"ar24_email": user.email, "ar24_user_id": info["id_user"], "ar24_link_state": "linked"})
         info["otp"] = lambda: pyotp.TOTP(info["totp_secret"]).now()
         return info
+
+
+class AR24Case(AR24Mixin, TransactionCase):
+    pass
+
+
+class AR24HttpCase(AR24Mixin, HttpCase):
+    pass

@@ -300,3 +300,16 @@ class TestSendWizard(AR24Case):
         self.assertEqual(letters, mine)
         letters = self.env["ar24.letter"].with_user(self.ar24_manager).search([("id", "in", (mine | theirs).ids)])
         self.assertEqual(letters, mine | theirs)
+
+    def test_consent_is_checked_again_at_ar24_when_sending(self):
+        letters = self._letters(self.denise | self.alfred)
+        wizard = self._wizard(letters, "ae")
+        self.assertEqual(wizard.compatible_count, 2, (wizard.line_ids.mapped("info"), wizard.requested_count,
+                                                      wizard.letter_ids))
+        # meanwhile Denise withdrew her consent on AR24's page
+        self.controls.consent(self.sender["id_user"], "denise@example.org", "refused")
+        wizard.action_send()
+        self.assertEqual(self.controls.calls("send_mail")[0]["params"]["to_email"], "alfred@example.org")
+        self.assertEqual(len(self.controls.calls("send_mail")), 1)
+        self.assertEqual(letters[0].state, "draft")
+        self.assertEqual(self.denise.ar24_consent_state, "refused")

@@ -224,6 +224,10 @@ class Ar24SendWizard(models.TransientModel):
         """Send the compatible letters; the others stay draft with their reasons in the summary."""
         self.ensure_one()
         self._apply_composition()
+        if self.send_type in ("lre_eidas", "ae"):
+            # seed: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
+            for sender, letters in self.letter_ids.grouped("user_id").items():
+                self.env["res.partner"]._ar24_consent_refresh_for_send(letters.partner_id, sender=sender)
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
         compatible = self.line_ids.filtered("compatible").letter_id
         if not compatible:
