@@ -76,6 +76,10 @@ PROOFS = {
     "ng": ("proof_ng_url", "negligence_date"),
     "bc": ("proof_bc_url", "bounced_date"),
 }
+# [ASSUMED] price list in EUR excl. tax (AR24 bills per contract): the emulator charges it and
+# the send wizard shows it as an estimate. Key: (AR24 type, eidas flag).
+PRICES = {("lre", 1): 3.90, ("lre", 0): 2.90, ("ae", 0): 1.90, ("lr_paper", 0): 5.90}
+PAPER_PRICE_PER_PAGE = 0.20
 # Maximum size of all attachments of one letter (AR24 documentation).
 MAX_ATTACHMENTS_BYTES = 256 * 1024 * 1024
 # Forward skew: the date must not be more than 10 minutes ahead of AR24's clock.

@@ -150,6 +150,26 @@ class Ar24Letter(models.Model):
         readonly=True, copy=False, help="Set while AR24 may hold the letter without Odoo knowing its number."
     )
     send_queued = fields.Boolean(readonly=True, copy=False, index=True)
+    # Legal deadline (décret du 17 mars 1967, art. 9 and 64) and paper fallback
+    ag_date = fields.Date("General assembly date", help="Fills the deadline: 21 full days of notice.")
+    must_be_received_by = fields.Date(
+        "Must be presented by",
+        compute="_compute_must_be_received_by",
+        store=True,
+        readonly=False,
+        help="Last day the letter may be first presented to the recipient.",
+    )
+    deadline_rule = fields.Text("Deadline rule", compute="_compute_deadline_rule")
+    deadline_at_risk = fields.Boolean("At risk", compute="_compute_deadline_at_risk", search="_search_deadline_at_risk")
+    fallback_of_id = fields.Many2one(
+        "ar24.letter",
+        "Replaces",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Electronic letter that did not arrive and that this paper letter replaces.",
+    )
+    fallback_letter_ids = fields.One2many("ar24.letter", "fallback_of_id", "Paper letters sent instead")
     ar24_refresh_requested = fields.Boolean(
         readonly=True, copy=False, index=True, help="A webhook said the letter changed: re-read it from AR24."
     )
@@ -194,6 +214,108 @@ class Ar24Letter(models.Model):
         for letter in self:
             status = letter.partner_id._fields.get("ar24_recipient_status") and letter.partner_id.ar24_recipient_status
             letter.recipient_status = status or ("professionnel" if letter.partner_id.is_company else "particulier")
+
+    @api.depends("ag_date")
+    def _compute_must_be_received_by(self):
+        from ..ar24 import rules  # noqa: PLC0415
+
+        for letter in self:
+            if letter.ag_date:
+                letter.must_be_received_by = rules.ag_convocation_deadline(letter.ag_date)
+            elif not letter.must_be_received_by:
+                letter.must_be_received_by = False
+
+    @api.depends("send_type", "company_id.ar24_paper_transit_days", "must_be_received_by")
+    def _compute_deadline_rule(self):
+        from ..ar24 import rules  # noqa: PLC0415
+
+        for letter in self:
+            letter.deadline_rule = self.env._(
+                "General assembly convocation: at least %(notice)s full days between the day after the first "
+                "presentation and the assembly (décret du 17 mars 1967, art. 9 and 64), so the letter must be "
+                "presented %(before)s days before the assembly at the latest. An electronic letter is presented "
+                "the day AR24 e-mails the notification (the recipient then has %(lre)s days, %(ae)s for the avis "
+                "électronique, to accept it); a paper letter takes about %(transit)s business days (setting of "
+                "the entity).",
+                notice=rules.AG_NOTICE_DAYS,
+                before=rules.AG_NOTICE_DAYS + 1,
+                lre=rules.LRE_ACCEPTANCE_DAYS,
+                ae=rules.AE_ACCEPTANCE_DAYS,
+                transit=letter.company_id.ar24_paper_transit_days or rules.PAPER_TRANSIT_DAYS,
+            )
+
+    def _compute_deadline_at_risk(self):
+        at_risk = self.search([("id", "in", self.ids), ("deadline_at_risk", "=", True)]) if self.ids else self
+        for letter in self:
+            letter.deadline_at_risk = letter in at_risk
+
+    def _search_deadline_at_risk(self, operator, value):
+        # near deadline and not yet presented (draft, waiting for OTP or AR24, or in error)
+        if operator not in ("in", "=") or value not in ({True}, [True], True):
+            return NotImplemented
+        limit = fields.Date.context_today(self) + timedelta(
+            days=int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.deadline_warning_days", 7))
+        )
+        return [
+            ("must_be_received_by", "!=", False),
+            ("must_be_received_by", "<=", limit),
+            ("state", "in", ("draft", "to_valid", "waiting", "error")),
+        ]
+
+    def _ar24_deadline_warning(self, send_type):
+        """Sentence when ``send_type`` cannot present the letter by its deadline if sent today."""
+        self.ensure_one()
+        if not self.must_be_received_by:
+            return False
+        from ..ar24 import rules  # noqa: PLC0415
+
+        ok, reason = rules.deadline_risk(
+            fields.Date.context_today(self),
+            self.must_be_received_by,
+            send_type,
+            paper_transit_days=self.company_id.ar24_paper_transit_days or rules.PAPER_TRANSIT_DAYS,
+        )
+        return False if ok else reason
+
+    def action_resend_paper(self):
+        """Seed-beyond: electronic letters that did not arrive leave again by paper, selected ones only."""
+        failed = self.filtered(lambda letter: letter.state in ("refused", "negligence", "bounced"))
+        others = self - failed
+        if others:
+            raise UserError(
+                self.env._(
+                    "Only refused, unclaimed or bounced letters can be resent by paper: %(letters)s.",
+                    letters=", ".join("%s (%s)" % (letter.name, dict(STATES)[letter.state]) for letter in others),
+                )
+            )
+        paper = self.create(
+            [
+                {
+                    "partner_id": letter.partner_id.id,
+                    "contact_id": letter.contact_id.id,
+                    "res_model": letter.res_model,
+                    "res_id": letter.res_id,
+                    "subject": letter.subject,
+                    "body": letter.body,
+                    "attachment_ids": [Command.set(letter.attachment_ids.ids)],
+                    "send_type": "lr_paper",
+                    "company_id": letter.company_id.id,
+                    "user_id": letter.user_id.id,  # the same sender: his AR24 account pays and signs
+                    "ag_date": letter.ag_date,
+                    "must_be_received_by": letter.must_be_received_by,
+                    "ref_dossier": letter.ref_dossier,
+                    "ref_client": letter.ref_client,
+                    "ref_facturation": letter.ref_facturation,
+                    "fallback_of_id": letter.id,
+                }
+                for letter in failed
+            ]
+        )
+        for letter, new in zip(failed, paper):
+            letter._message_log(body=self.env._("Resent by paper registered letter: %s", new.name))
+        action = paper._action_open_send_wizard()
+        action["context"]["default_send_type"] = "lr_paper"
+        return action
 
     def _source_record(self):
         self.ensure_one()

@@ -43,6 +43,11 @@ class ResCompany(models.Model):
         "Co-ownership",
         help="This entity is a co-ownership (syndicat de copropriétaires): it may send the avis électronique.",
     )
+    ar24_paper_transit_days = fields.Integer(
+        "Paper transit (business days)",
+        default=3,
+        help="Business days between handing a paper letter to AR24 and its first presentation (estimate).",
+    )
     ar24_payment_method_id = fields.Many2one(
         "ar24.payment.method",
         string="AR24 payment method",

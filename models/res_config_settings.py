@@ -14,6 +14,7 @@ class ResConfigSettings(models.TransientModel):
     ar24_webhook_base_url = fields.Char(related="company_id.ar24_webhook_base_url", readonly=False)
     ar24_payment_method_id = fields.Many2one(related="company_id.ar24_payment_method_id", readonly=False)
     ar24_is_coownership = fields.Boolean(related="company_id.ar24_is_coownership", readonly=False)
+    ar24_paper_transit_days = fields.Integer(related="company_id.ar24_paper_transit_days", readonly=False)
 
     def action_ar24_test_connection(self):
         self.ensure_one()

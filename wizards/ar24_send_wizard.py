@@ -3,6 +3,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import html2plaintext
 
+from ..ar24 import pdfcheck
+from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES, PRODUCTS
 from ..models.res_company import SEND_TYPES
 
 
@@ -29,6 +31,9 @@ class Ar24SendWizard(models.TransientModel):
         "ar24.send.wizard.error", "wizard_id", compute="_compute_error_line_ids", store=True, readonly=False
     )
     line_ids = fields.One2many("ar24.send.wizard.line", "wizard_id", compute="_compute_line_ids", store=True)
+    warning_count = fields.Integer("Deadline warnings", compute="_compute_counts", store=True)
+    page_count = fields.Integer("Pages to print", compute="_compute_counts", store=True)
+    estimated_price = fields.Float("Estimated price (excl. tax)", compute="_compute_counts", store=True)
     # Batch from a mail template and common attachments (AG convocation to every co-owner)
     composition = fields.Boolean(help="The letters were drafted by this wizard: their content is written here.")
     template_id = fields.Many2one("mail.template", "Template", domain=[("model", "=", "res.partner")])
@@ -143,12 +148,16 @@ class Ar24SendWizard(models.TransientModel):
             ]
             wizard.error_line_ids = [Command.clear()] + errors
 
-    @api.depends("line_ids.compatible")
+    @api.depends("line_ids.compatible", "line_ids.deadline_warning", "line_ids.pages")
     def _compute_counts(self):
         for wizard in self:
+            compatible = wizard.line_ids.filtered("compatible")
             wizard.requested_count = len(wizard.line_ids)
-            wizard.compatible_count = len(wizard.line_ids.filtered("compatible"))
+            wizard.compatible_count = len(compatible)
             wizard.incompatible_count = wizard.requested_count - wizard.compatible_count
+            wizard.warning_count = len(wizard.line_ids.filtered("deadline_warning"))
+            wizard.page_count = sum(compatible.mapped("pages"))
+            wizard.estimated_price = sum(compatible.mapped("price"))
 
     def _error_values(self, letter, record, location, comment):
         values = {"letter_id": letter.id, "location": location, "comment": comment}
@@ -187,7 +196,21 @@ class Ar24SendWizard(models.TransientModel):
             "info": "\n".join(comment for _record, _location, comment in problems)
             or self.env._("Compatible: ready to send"),
             "compatible": not problems,
+            "deadline_warning": letter._ar24_deadline_warning(self.send_type),
+            **self._price_values(letter),
         }
+
+    def _price_values(self, letter):
+        """Pages (paper) and estimated price from the [ASSUMED] price list of ar24/routes.py."""
+        product = PRODUCTS[self.send_type]
+        price = PRICES.get((product["type"], product["eidas"]), 0.0)
+        if self.send_type != "lr_paper":
+            return {"pages": 0, "price": price}
+        pages = 1  # the letter itself
+        for attachment in letter.attachment_ids | self.attachment_ids:
+            if (attachment.mimetype or "") == "application/pdf":
+                pages += pdfcheck.page_count(attachment.with_context(bin_size=False).raw or b"") or 0
+        return {"pages": pages, "price": price + PAPER_PRICE_PER_PAGE * pages}
 
     # ------------------------------------------------------------------ buttons
     def _reopen(self):
@@ -274,3 +297,6 @@ class Ar24SendWizardLine(models.TransientModel):
     attachments = fields.Text()
     info = fields.Text("Information")
     compatible = fields.Boolean()
+    deadline_warning = fields.Text("Deadline")
+    pages = fields.Integer()
+    price = fields.Float("Estimated price")

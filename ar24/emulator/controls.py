@@ -1,6 +1,7 @@
 """Client of the emulator's test controls (/_emulator/...), for tests, the demo and benchmarks."""
 
 import json
+import urllib.error
 import urllib.request
 
 
@@ -16,8 +17,14 @@ class EmulatorControls:
             method=method,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"{}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(
+                "emulator control %s %s failed: HTTP %s %s"
+                % (method, path, exc.code, exc.read().decode("utf-8", "replace"))
+            ) from exc
 
     def post(self, path, **data):
         return self._call("POST", path, data)

@@ -15,15 +15,13 @@ import pyotp
 
 from .. import crypto
 from ..errors import SLUG_MESSAGES
-from ..routes import MAX_ATTACHMENTS_BYTES, MAX_PAGE_SIZE, NEGLIGENCE_DAYS, PROOFS
+from ..routes import MAX_ATTACHMENTS_BYTES, MAX_PAGE_SIZE, NEGLIGENCE_DAYS, PAPER_PRICE_PER_PAGE, PRICES, PROOFS
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FORBIDDEN_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|form)\b|\son\w+\s*=", re.I)
 CONTENT_LIMIT = 100_000
 # Domains the emulator treats as non-existent (AR24 checks DNS; the emulator never does).
 INVALID_DOMAINS = ("invalid.test", "invalid")
-PRICES = {("lre", 1): 3.90, ("lre", 0): 2.90, ("ae", 0): 1.90, ("lr_paper", 0): 5.90}
-PAPER_PRICE_PER_PAGE = 0.20
 STATUS_SPELLING = {"ar": "AR"}  # AR24 writes the receipt status in capitals
 USER_FIELDS = ("firstname", "lastname", "email", "gender", "statut", "address1", "city", "zipcode", "country")
 
