@@ -5,4 +5,6 @@ from . import test_send_wizard
 from . import test_otp_status
 from . import test_webhook
 from . import test_paper_deadline
+from . import test_faults
+from . import test_access
 from . import test_consent

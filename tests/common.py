@@ -17,7 +17,9 @@ class AR24Mixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.emulator = EmulatorApp(port=0, token=TOKEN, private_key=PRIVATE_KEY, webhook_retry_seconds=0.1).start()
+        cls.emulator = EmulatorApp(
+            port=0, token=TOKEN, private_key=PRIVATE_KEY, state=cls._emulator_state(), webhook_retry_seconds=0.1
+        ).start()
         cls.addClassCleanup(cls.emulator.stop)
         cls.controls = EmulatorControls(cls.emulator.base_url)
         cls.company = cls.env.company
@@ -51,6 +53,11 @@ class AR24Mixin:
             groups="base.group_user,ar24_lre.group_ar24_user",
         )
         cls.employee = new_test_user(cls.env, login="employee", name="Emma Ployee", groups="base.group_user")
+
+    @classmethod
+    def _emulator_state(cls):
+        """Where the emulator keeps its state: memory, or a file to survive a restart."""
+        return ":memory:"
 
     def setUp(self):
         super().setUp()

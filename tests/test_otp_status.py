@@ -1,4 +1,5 @@
 import base64
+import logging
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -182,3 +183,32 @@ class TestOtpAndStatus(AR24Case):
         self.assertEqual(letter.state, "negligence")
         self.assertTrue(letter.date_negligence)
         self.assertIn("ng", letter.proof_kinds.split(","))
+
+    def _tables_containing(self, text):
+        """Every (table, column) whose text holds ``text``: a dump of the database, searched."""
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT table_name, column_name FROM information_schema.columns
+             WHERE table_schema = 'public' AND data_type IN ('character varying', 'text', 'jsonb')
+        """)
+        found = set()
+        for table, column in self.env.cr.fetchall():
+            self.env.cr.execute(
+                'SELECT 1 FROM "%s" WHERE "%s"::text LIKE %%s LIMIT 1' % (table, column), ["%" + text + "%"]
+            )
+            if self.env.cr.fetchone():
+                found.add((table, column))
+        return found
+
+    def test_the_otp_code_is_in_no_table_and_no_log(self):
+        letters = self._to_valid()
+        code = self.sender["otp"]()
+        before = self._tables_containing(code)
+        with self.assertLogs("odoo.addons.ar24_lre", level=logging.DEBUG) as logs:
+            logging.getLogger("odoo.addons.ar24_lre").debug("capturing the OTP flow")
+            form = self._otp_wizard(letters)
+            form.otp_code = code
+            form.save().action_validate()
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        self.assertEqual(self._tables_containing(code) - before, set())
+        self.assertFalse([line for line in logs.output if code in line])

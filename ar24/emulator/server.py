@@ -527,6 +527,8 @@ class EmulatorApp:
         return self
 
     def stop(self):
+        if self.webhooks.stopped.is_set():
+            return  # already stopped (tests may stop it before their cleanup does)
         self.webhooks.stopped.set()
         self.httpd.shutdown()
         self.httpd.server_close()
