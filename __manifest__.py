@@ -28,7 +28,9 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_consent_views.xml",
     ],
-    "demo": [],
+    "demo": [
+        "data/ar24_demo.xml",
+    ],
     "installable": True,
     "application": True,
 }
