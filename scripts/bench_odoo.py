@@ -1,0 +1,465 @@
+"""Odoo half of ``make bench``: runs inside a real Odoo 19 with ar24_lre installed.
+
+    BENCH_API_URL=http://127.0.0.1:PORT/api/ BENCH_OUT=figures.json \\
+        odoo shell -c CONF -d DB --log-level=warn < scripts/bench_odoo.py
+
+``odoo shell`` executes its standard input with ``env`` (superuser) defined; this script only
+measures, it never asserts: ``scripts/bench.py`` creates the database, starts the emulator, runs
+this file, reads the JSON written to ``BENCH_OUT`` and prints the table with the targets.
+
+Measured, against the AR24 emulator (its ``/_emulator/calls`` log counts AR24 calls):
+
+- send wizard: SQL queries (``cr.sql_log_count``) and time of its computation (counts, per-letter
+  detail, error summary) for each batch size;
+- send: wall time of ``letters._ar24_send()`` (avis électronique) at the emulator latency given
+  in ``BENCH_LATENCY_MS``, AR24 calls per route; the letters' own PDFs are rendered beforehand
+  (rendering is timed apart, with wkhtmltopdf, on the smallest batch);
+- status sync of ``BENCH_SYNC`` letters (``_ar24_sync_status``) and consent sync of
+  ``BENCH_CONSENTS`` consents (``_ar24_consent_sync_from_ar24``): AR24 calls, proof downloads,
+  SQL queries and time, then the same sync again when nothing changed.
+
+The engine commits (one transaction per chunk): the database is a throw-away one.
+"""
+
+import json
+import os
+import time
+import traceback
+import urllib.request
+
+from odoo import Command, fields
+from odoo.exceptions import UserError
+from odoo.tests.common import new_test_user
+
+from odoo.addons.ar24_lre.ar24.client import AR24Client
+from odoo.addons.ar24_lre.ar24.emulator.controls import EmulatorControls
+from odoo.addons.ar24_lre.ar24.pdf import make_pdf
+
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "no_reset_password": True}
+ADDRESS = {"street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphaël"}
+OPEN_STATES = ("to_valid", "waiting", "sent")
+
+
+class DownloadCounter:
+    """Counts proof downloads (plain GETs of documents, which the emulator's call log omits)."""
+
+    def __init__(self):
+        self.count = 0
+        self.original = AR24Client.download
+
+    def __enter__(self):
+        counter = self
+
+        def download(client, url, *args, **kwargs):
+            counter.count += 1
+            return counter.original(client, url, *args, **kwargs)
+
+        AR24Client.download = download
+        return self
+
+    def __exit__(self, *exc):
+        AR24Client.download = self.original
+
+
+class PhaseTimer:
+    """Cumulated wall time of some methods of a model class while in the ``with`` block."""
+
+    def __init__(self, cls, names):
+        self.cls = cls
+        self.names = names
+        self.seconds = dict.fromkeys(names, 0.0)
+
+    def __enter__(self):
+        self.own = {name: self.cls.__dict__.get(name) for name in self.names}
+        for name in self.names:
+            setattr(self.cls, name, self._timed(name, getattr(self.cls, name)))
+        return self
+
+    def _timed(self, name, method):
+        timer = self
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                timer.seconds[name] += time.perf_counter() - started
+
+        return timed
+
+    def __exit__(self, *exc):
+        for name, own in self.own.items():
+            if own is None:
+                delattr(self.cls, name)
+            else:
+                setattr(self.cls, name, own)
+
+
+class Bench:
+    def __init__(self, env):
+        self.env = env
+        self.api_url = os.environ["BENCH_API_URL"]
+        self.controls = EmulatorControls(self.api_url.rsplit("/api/", 1)[0])
+        self.token = os.environ.get("BENCH_TOKEN", "bench-token")
+        self.private_key = os.environ.get("BENCH_PRIVATE_KEY", "bench-private-key")
+        self.latency_ms = int(os.environ.get("BENCH_LATENCY_MS", "50"))
+        self.sizes = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000").split(",")]
+        self.sync_size = int(os.environ.get("BENCH_SYNC", "10000"))
+        self.sync_changed = int(os.environ.get("BENCH_SYNC_CHANGED", str(self.sync_size // 10)))
+        self.consent_size = int(os.environ.get("BENCH_CONSENTS", "10000"))
+        self.company = env.company
+        self.figures = {"sizes": {}, "errors": []}
+
+    # ------------------------------------------------------------------ helpers
+    def commit(self):
+        self.env.flush_all()
+        self.env.cr.commit()
+
+    def queries(self):
+        return self.env.cr.sql_log_count
+
+    def last_call_id(self):
+        calls = self.controls.get("calls")["calls"]
+        return calls[-1]["id"] if calls else 0
+
+    def calls_since(self, mark):
+        """{route: count} of the AR24 API calls logged by the emulator after call id ``mark``."""
+        routes = {}
+        for call in self.controls.get("calls")["calls"]:
+            if call["id"] > mark:
+                routes[call["route"]] = routes.get(call["route"], 0) + 1
+        return routes
+
+    def sender(self, key):
+        """An Odoo user linked to a fresh, identified AR24 sender account of the emulator."""
+        email = "bench-%s@syndic.example.com" % key
+        user = new_test_user(
+            self.env,
+            login=email,
+            name="Bench %s" % key.title(),
+            email=email,
+            groups="base.group_user,ar24_lre.group_ar24_manager",
+            context=QUIET,
+        )
+        info = self.controls.sender(email, "Bench", key.title())
+        user.write(
+            {
+                "ar24_email": email,
+                "ar24_user_id": info["id_user"],
+                "ar24_link_state": "linked",
+                "ar24_identity_verified": True,
+            }
+        )
+        return user, info
+
+    def partners(self, emails, consent=True):
+        values = []
+        for index, email in enumerate(emails):
+            vals = dict(ADDRESS, name="Owner %d" % index, email=email, country_id=self.env.ref("base.fr").id)
+            if consent:
+                vals.update(ar24_consent=True, ar24_consent_state="accepted", ar24_consent_email=email)
+            values.append(vals)
+        return self.env["res.partner"].with_context(**QUIET).create(values)
+
+    # ------------------------------------------------------------------ set-up
+    def setup(self):
+        self.company.write(
+            {
+                "name": "Syndic Bench",
+                "street": "32 rue du Septentrion",
+                "zip": "83700",
+                "city": "Saint-Raphaël",
+                "country_id": self.env.ref("base.fr").id,
+                "company_registry": "123 456 789 00012",
+                "ar24_environment": "custom",
+                "ar24_api_url": self.api_url,
+                "ar24_token": self.token,
+                "ar24_private_key": self.private_key,
+                "ar24_is_coownership": True,
+                # loopback port 9 refuses: no webhook is ever delivered anywhere
+                "ar24_webhook_base_url": "http://127.0.0.1:9",
+            }
+        )
+        self.send_user, info = self.sender("send")
+        method = self.env["ar24.payment.method"].create(
+            {"name": "Bench card", "slug": info["payment_methods"][0], "user_id": self.send_user.id}
+        )
+        self.company.ar24_payment_method_id = method
+        params = self.env["ir.config_parameter"].sudo()
+        # wkhtmltopdf fetches the report's CSS from this Odoo server (bench.py starts one): never
+        # from whatever else may listen on the default port
+        params.set_param("report.url", os.environ.get("BENCH_REPORT_URL", "http://127.0.0.1:9"))
+        self.concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
+        self.figures["concurrency"] = self.concurrency
+        self.figures["latency_ms"] = self.latency_ms
+        # letters sent by the bench stay "waiting" at AR24: later list calls move nothing
+        self.controls.faults(latency_ms=0, send_delay_seconds=30 * 86400)
+        self.commit()
+
+    # ------------------------------------------------------------------ wizard and send
+    def letters(self, size):
+        emails = ["owner-%d-%d@bench.example.org" % (size, i) for i in range(size)]
+        partners = self.partners(emails)
+        shared = self.env["ir.attachment"].create(
+            {
+                "name": "convocation-%d.pdf" % size,
+                "raw": make_pdf(["Convocation to the general assembly (%d co-owners)" % size], pages=2),
+                "mimetype": "application/pdf",
+            }
+        )
+        letters = (
+            self.env["ar24.letter"]
+            .with_context(**QUIET)
+            .create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "subject": "Convocation AG",
+                        "body": "<p>Vous êtes convoqué à l'assemblée générale du 4 avril.</p>",
+                        "send_type": "ae",
+                        "attachment_ids": [Command.set(shared.ids)],
+                        "user_id": self.send_user.id,
+                        "company_id": self.company.id,
+                    }
+                    for partner in partners
+                ]
+            )
+        )
+        self.commit()
+        return letters
+
+    def wizard(self, letters):
+        """SQL queries and time of the wizard's computation, cold cache, as the sender opens it."""
+        Wizard = (
+            self.env["ar24.send.wizard"]
+            .with_user(self.send_user)
+            .with_context(active_model="ar24.letter", active_ids=letters.ids)
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before, started = self.queries(), time.perf_counter()
+        wizard = Wizard.create({"send_type": "ae"})
+        counts = [wizard.requested_count, wizard.compatible_count, wizard.incompatible_count]
+        self.env.flush_all()
+        seconds = time.perf_counter() - started
+        result = {"queries": self.queries() - before, "seconds": seconds, "counts": counts}
+        if counts[1] != len(letters):
+            problems = sorted(set(wizard.error_line_ids.mapped("comment")))[:5]
+            self.figures["errors"].append("wizard on %d letters: %s compatible; %s" % (len(letters), counts, problems))
+        self.env.cr.rollback()  # the wizard records are not needed
+        return result
+
+    def render(self, letters):
+        """The letters' PDFs with the module's QWeb report as the engine makes them (one wkhtmltopdf
+        run per letter), then the same letters in a single run (what a batched rendering costs)."""
+        letters[0]._ar24_render_pdf()  # warm-up: the report's assets are compiled on first use
+        self.commit()
+        rest = letters[1:]
+        started = time.perf_counter()
+        rest._ar24_render_pdf()
+        per_letter = (time.perf_counter() - started) / len(rest)
+        self.commit()
+        result = {"letters": len(rest), "per_letter_s": per_letter, "server": self.report_server()}
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        started = time.perf_counter()
+        try:
+            streams = report._render_qweb_pdf_prepare_streams(report.report_name, {}, res_ids=rest.ids)
+        except UserError as exc:  # unpatched Qt: wkhtmltopdf cannot render several documents at once
+            result["batched_error"] = str(exc.args[0] if exc.args else exc)
+        else:
+            result["batched_per_letter_s"] = (time.perf_counter() - started) / len(rest)
+            result["batched_split_ok"] = sorted(streams) == sorted(rest.ids)
+        self.env.cr.rollback()
+        return result
+
+    def report_server(self):
+        url = self.env["ir.config_parameter"].sudo().get_param("report.url")
+        try:
+            with urllib.request.urlopen(url + "/web/health", timeout=5):
+                return url
+        except (OSError, ValueError):
+            return None
+
+    def fake_pdfs(self, letters):
+        """A unique small PDF per letter, as if rendered, so that the send measures AR24's part."""
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": "%s.pdf" % letter.name.replace("/", "-"),
+                    "raw": make_pdf(["Registered letter %s" % letter.name, letter.subject]),
+                    "mimetype": "application/pdf",
+                    "res_model": "ar24.letter",
+                    "res_id": letter.id,
+                }
+                for letter in letters
+            ]
+        )
+        for letter, attachment in zip(letters, attachments):
+            letter.pdf_attachment_id = attachment
+        self.commit()
+
+    def send(self, letters):
+        self.controls.faults(latency_ms=self.latency_ms)
+        mark = self.last_call_id()
+        self.env.invalidate_all()
+        before, started = self.queries(), time.perf_counter()
+        try:
+            with PhaseTimer(type(letters), ("_ar24_reconcile", "_ar24_prepare", "_ar24_post_mails")) as phases:
+                letters._ar24_send()
+        finally:
+            seconds = time.perf_counter() - started
+            self.controls.faults(latency_ms=0)
+        queries = self.queries() - before
+        routes = self.calls_since(mark)
+        self.env.invalidate_all()
+        sent = len(letters.filtered("ar24_id"))
+        if sent != len(letters):
+            errors = sorted(set(letters.filtered(lambda x: not x.ar24_id).mapped("error_message")))[:5]
+            self.figures["errors"].append("send of %d letters: %d sent; %s" % (len(letters), sent, errors))
+        return {
+            "seconds": seconds,
+            "queries": queries,
+            "routes": routes,
+            "calls": sum(routes.values()),
+            "sent": sent,
+            "phases": phases.seconds,
+            # the engine's minimum: the letter's own PDF (unique, it finds the letter again after a
+            # crash) and the POST /mail per letter, plus each distinct shared attachment once
+            "minimal_calls": 2 * len(letters) + len(letters.attachment_ids),
+        }
+
+    def send_bench(self):
+        for index, size in enumerate(self.sizes):
+            letters = self.letters(size)
+            figures = {"wizard": self.wizard(letters)}
+            if index == 0:
+                self.figures["render"] = self.render(letters)
+            else:
+                self.fake_pdfs(letters)
+            figures["send"] = self.send(letters)
+            self.figures["sizes"][str(size)] = figures
+            self.commit()
+
+    # ------------------------------------------------------------------ status sync
+    def sync_bench(self):
+        size, changed = self.sync_size, self.sync_changed
+        user, info = self.sender("status")
+        first = self.controls.post("mails/seed", id_user=info["id_user"], count=size, status="sent")["first_id"]
+        for offset in range(changed):  # received since the last sync: new state, new proof
+            self.controls.recipient(first + offset, "accept")
+        partners = self.env["res.partner"].search([("email", "=like", "owner-%@bench.example.org")], limit=200)
+        deposit = fields.Datetime.subtract(fields.Datetime.now(), hours=1)
+        Letter = self.env["ar24.letter"].with_context(**QUIET)
+        letters = Letter.browse()
+        for start in range(0, size, 2000):
+            letters |= Letter.create(
+                [
+                    {
+                        "partner_id": partners[i % len(partners)].id,
+                        "subject": "Mise en demeure %d" % i,
+                        "send_type": "lre_eidas",
+                        "user_id": user.id,
+                        "company_id": self.company.id,
+                        "state": "sent",
+                        "ar24_id": first + i,
+                        "ar24_status": "sent",
+                        "date_deposit": deposit,
+                        "date_sent": deposit,
+                        "proof_kinds": "ev",
+                    }
+                    for i in range(start, min(size, start + 2000))
+                ]
+            )
+        self.commit()
+        runs = {}
+        for run in ("first", "again"):
+            todo = letters if run == "first" else letters.filtered(lambda x: x.state in OPEN_STATES)
+            self.env.invalidate_all()
+            mark = self.last_call_id()
+            self.controls.faults(latency_ms=self.latency_ms)
+            with (
+                DownloadCounter() as downloads,
+                PhaseTimer(type(todo), ("_ar24_groups", "_ar24_fetch_proofs")) as phases,
+            ):
+                before, started = self.queries(), time.perf_counter()
+                moved = todo._ar24_sync_status()
+                seconds = time.perf_counter() - started
+            self.controls.faults(latency_ms=0)
+            runs[run] = {
+                "letters": len(todo),
+                "changed": moved,
+                "calls": sum(self.calls_since(mark).values()),
+                "downloads": downloads.count,
+                "queries": self.queries() - before,
+                "seconds": seconds,
+                "phases": phases.seconds,
+            }
+            self.commit()
+        self.figures["status_sync"] = dict(runs, size=size, expected_changes=changed)
+
+    # ------------------------------------------------------------------ consent sync
+    def consent_bench(self):
+        """A tenth of the consents first (another AR24 account, same e-mails), then all of them,
+        then all again: the queries a consent adds are the difference between the first two."""
+        size, small = self.consent_size, max(1, self.consent_size // 10)
+        Partner = self.env["res.partner"]
+        for start in range(0, size, 2000):
+            self.partners(["owner%d@example.com" % i for i in range(start, min(size, start + 2000))], consent=False)
+        self.commit()
+        runs = {}
+        for run, count in (("small", small), ("first", size), ("again", size)):
+            if run != "again":
+                user, info = self.sender("consent-%s" % run)
+                # the emulator's seeded address book: owner<i>@example.com, all accepted, each with a proof
+                self.controls.post("consents/seed", id_user=info["id_user"], count=count, status="accepted")
+            self.env.invalidate_all()
+            mark = self.last_call_id()
+            self.controls.faults(latency_ms=self.latency_ms)
+            with (
+                DownloadCounter() as downloads,
+                PhaseTimer(type(Partner), ("_ar24_consent_write", "_ar24_consent_attach_proofs")) as phases,
+            ):
+                before, started = self.queries(), time.perf_counter()
+                result = Partner._ar24_consent_sync_from_ar24(sender=user)
+                seconds = time.perf_counter() - started
+            self.controls.faults(latency_ms=0)
+            runs[run] = {
+                "consents": result["consents"],
+                "changed": len(result["changed"]),
+                "calls": sum(self.calls_since(mark).values()),
+                "downloads": downloads.count,
+                "queries": self.queries() - before,
+                "seconds": seconds,
+                "phases": phases.seconds,
+            }
+            self.commit()
+        self.figures["consent_sync"] = dict(runs, size=size)
+
+    def run(self):
+        for name, step in (
+            ("setup", self.setup),
+            ("send", self.send_bench),
+            ("status sync", self.sync_bench),
+            ("consent sync", self.consent_bench),
+        ):
+            started = time.perf_counter()
+            try:
+                step()
+            except Exception:
+                self.env.cr.rollback()
+                self.controls.faults(latency_ms=0)
+                self.figures["errors"].append("%s failed:\n%s" % (name, traceback.format_exc()))
+                if name == "setup":
+                    break
+            self.figures.setdefault("phase_seconds", {})[name] = time.perf_counter() - started
+        return self.figures
+
+
+def main(env):
+    figures = Bench(env).run()
+    with open(os.environ["BENCH_OUT"], "w", encoding="utf-8") as out:
+        json.dump(figures, out, indent=1, default=str)
+
+
+if "env" in globals():  # odoo shell
+    main(globals()["env"])
