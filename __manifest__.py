@@ -31,6 +31,9 @@
     "demo": [
         "data/ar24_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["ar24_lre/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": True,
 }

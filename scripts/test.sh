@@ -52,6 +52,7 @@ if [ "$lint_rc" -eq 0 ]; then RESULT[lint]="passed ($linted)"; count 1 0; else R
 
 # ------------------------------------------------------------------ Odoo tier
 odoo_tier() {
+    export AR24_REQUIRE_BROWSER=1  # the browser tour (tests/test_tour.py) fails instead of skipping without Chromium
     if ! command -v odoo >/dev/null 2>&1; then
         RESULT[odoo]="SKIPPED: no 'odoo' command on PATH — models, views and security were NOT tested (see README, Odoo 19.0)"
         return 0

@@ -8,3 +8,4 @@ from . import test_paper_deadline
 from . import test_faults
 from . import test_access
 from . import test_consent
+from . import test_tour
