@@ -9,3 +9,4 @@ from . import test_faults
 from . import test_access
 from . import test_consent
 from . import test_tour
+from . import test_i18n
