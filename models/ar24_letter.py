@@ -1,6 +1,5 @@
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta, timezone
 
 from odoo import Command, api, fields, models, modules
@@ -10,7 +9,7 @@ from odoo.tools import email_normalize, html2plaintext, html_sanitize
 from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.routes import MAX_ATTACHMENTS_BYTES, PROOFS
-from ..tools import ar24_error_text
+from ..tools import AR24Workers, ar24_error_text
 from .res_company import SEND_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -589,34 +588,39 @@ class Ar24Letter(models.Model):
                 }
             )
 
-    def _ar24_prepare(self, client):
+    def _ar24_prepare(self, client, workers=None):
         """Render and upload what AR24 needs; shared attachments are uploaded once.
 
-        Returns {letter id: [AR24 file ids]}, the letter's own PDF first.
+        Returns {letter id: [AR24 file ids]}, the letter's own PDF first. A letter whose upload
+        AR24 refuses gets the error and is left out; the others go on.
         """
         self._ar24_render_pdf()
+        workers = workers or AR24Workers(lambda: client)
         file_ids = {}
         for (company, user), letters in self._ar24_groups().items():
             files = (
                 self.env["ar24.upload"].sudo()._file_ids_for(company, user.ar24_user_id, letters.attachment_ids, client)
             )
-            for letter in letters:
-                if not letter.body_file_id:
-                    # the letter's own PDF is unique (it carries the reference): never deduplicated
-                    letter.body_file_id = client.upload_attachment(
-                        user.ar24_user_id,
-                        letter.pdf_attachment_id.with_context(bin_size=False).raw,
-                        letter.pdf_attachment_id.name,
-                    )
+            # each letter's own PDF is unique (it carries the reference): never deduplicated
+            missing = letters.filtered(lambda letter: not letter.body_file_id)
+            payloads = [
+                (letter.pdf_attachment_id.with_context(bin_size=False).raw, letter.pdf_attachment_id.name)
+                for letter in missing
+            ]
+            uploaded = workers.map(
+                lambda c, payload, uid=user.ar24_user_id: c.upload_attachment(uid, *payload), payloads
+            )
+            for letter, result in zip(missing, uploaded):
+                if isinstance(result, AR24Error):
+                    letter._ar24_set_error(result)
+                else:
+                    letter.body_file_id = result
+            for letter in letters.filtered("body_file_id"):
                 file_ids[letter.id] = [letter.body_file_id] + [files[a.id] for a in letter.attachment_ids]
         return file_ids
 
     def _ar24_groups(self):
-        groups = {}
-        for letter in self:
-            groups.setdefault((letter.company_id, letter.user_id), self.browse())
-            groups[(letter.company_id, letter.user_id)] |= letter
-        return groups
+        return self.grouped(lambda letter: (letter.company_id, letter.user_id))
 
     def _ar24_mail_params(self, file_ids):
         """Fields of POST /mail for this letter."""
@@ -742,10 +746,11 @@ class Ar24Letter(models.Model):
 
         Letters whose outcome is unknown (crash or timeout after AR24 may have accepted them) keep
         ``send_started_at`` and are looked up in AR24's list of the sender's letters before any
-        new attempt.
+        new attempt. Uploads and POST /mail run ``ar24_lre.concurrency`` at a time.
         """
         params = self.env["ir.config_parameter"].sudo()
         concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
+        chunk_size = max(1, int(params.get_param("ar24_lre.chunk_size", 64)))
         for (company, user), letters in self._ar24_groups().items():
             client = company._ar24_client()
             letters._ar24_reconcile(client)
@@ -757,44 +762,26 @@ class Ar24Letter(models.Model):
                     and (otp_hash or letter.send_type != "lre_eidas")
                 )
             )
-            if not todo:
-                continue
-            try:
-                file_ids = todo._ar24_prepare(client)
-            except AR24Error as exc:
-                todo._ar24_set_error(exc)
-                self._ar24_commit()
-                continue
-            for start in range(0, len(todo), concurrency * 4):
-                chunk = todo[start : start + concurrency * 4]
-                chunk.write({"send_started_at": fields.Datetime.now()})
-                self._ar24_commit()  # from here on, a crash is reconciled, never re-sent blindly
-                calls = [
-                    (letter.id, letter.send_type, letter._ar24_mail_params(file_ids[letter.id])) for letter in chunk
-                ]
-                results = self._ar24_post_mails(company, user.ar24_user_id, calls, otp_hash, concurrency)
-                for letter in chunk:
-                    letter._ar24_apply_send_result(results[letter.id])
-                self._ar24_commit()
+            with AR24Workers(company._ar24_client_factory(), concurrency) as workers:
+                for start in range(0, len(todo), chunk_size):
+                    todo[start : start + chunk_size]._ar24_send_chunk(client, workers, user, otp_hash)
 
-    @api.model
-    def _ar24_post_mails(self, company, ar24_user_id, calls, otp_hash, concurrency):
-        """POST /mail for each call, ``concurrency`` at a time; pure HTTP (no ORM in the threads)."""
-        factory = company._ar24_client_factory()
-
-        def post(call):
-            letter_id, send_type, params = call
-            if otp_hash:
-                params = dict(params, auth_otp_hash=otp_hash)
-            try:
-                return letter_id, factory().send_mail(ar24_user_id, send_type, **params)
-            except AR24Error as exc:
-                return letter_id, exc
-
-        if concurrency == 1 or len(calls) == 1:
-            return dict(post(call) for call in calls)
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ar24-send") as pool:
-            return dict(pool.map(post, calls))
+    def _ar24_send_chunk(self, client, workers, user, otp_hash):
+        try:
+            file_ids = self._ar24_prepare(client, workers)
+        except AR24Error as exc:
+            self._ar24_set_error(exc)
+            self._ar24_commit()
+            return
+        ready = self.filtered(lambda letter: letter.id in file_ids)
+        ready.write({"send_started_at": fields.Datetime.now()})
+        self._ar24_commit()  # from here on, a crash is reconciled, never re-sent blindly
+        calls = [(letter.send_type, letter._ar24_mail_params(file_ids[letter.id])) for letter in ready]
+        extra = {"auth_otp_hash": otp_hash} if otp_hash else {}
+        results = workers.map(lambda c, call: c.send_mail(user.ar24_user_id, call[0], **dict(call[1], **extra)), calls)
+        for letter, result in zip(ready, results):
+            letter._ar24_apply_send_result(result)
+        self._ar24_commit()
 
     def _ar24_apply_send_result(self, result):
         self.ensure_one()
@@ -899,7 +886,7 @@ class Ar24Letter(models.Model):
                 "type": "success",
                 "title": self.env._("Registered letters"),
                 "message": self.env._(
-                    "%(count)s letters checked at AR24, %(changed)s changed.", count=len(letters), changed=changed
+                    "Letters checked at AR24: %(count)s, changed: %(changed)s.", count=len(letters), changed=changed
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -95,11 +95,9 @@ class ResCompany(models.Model):
         )
 
     def _ar24_client_factory(self):
-        """A callable building a fresh client (one per thread) with this company's settings."""
+        """A callable building a fresh client with this company's settings (one per worker thread)."""
         client = self._ar24_client()
-        settings = dict(vars(client))
-        settings.pop("session")
-        settings.pop("calls")
+        settings = {k: v for k, v in vars(client).items() if k not in ("session", "calls")}
 
         def factory():
             other = AR24Client.__new__(AR24Client)

@@ -73,7 +73,7 @@ odoo_tier() {
     local common=(-c "$conf" -d "$db" --stop-after-init --log-level=info)
     dropdb --if-exists "$db" >/dev/null 2>&1
 
-    note "odoo tier 1/3: install ar24_lre on a fresh database ($db)"
+    note "odoo tier 1/4: install ar24_lre on a fresh database ($db)"
     odoo "${common[@]}" -i ar24_lre --without-demo > "$BUILD/odoo-install.log" 2>&1
     local rc=$?
     # Any WARNING/ERROR/CRITICAL log line of the install fails the tier.
@@ -85,7 +85,7 @@ odoo_tier() {
         dropdb --if-exists "$db" >/dev/null 2>&1; return 0
     fi
 
-    note "odoo tier 2/3: upgrade (-u) and run the module's tests (--test-tags /ar24_lre)"
+    note "odoo tier 2/4: upgrade (-u) and run the module's tests (--test-tags /ar24_lre)"
     odoo "${common[@]}" -u ar24_lre --test-tags /ar24_lre > "$BUILD/odoo-tests.log" 2>&1
     rc=$?
     grep -E ' (ERROR|CRITICAL) |FAIL:|odoo.tests.(result|stats)' "$BUILD/odoo-tests.log" | tail -40
@@ -102,14 +102,25 @@ odoo_tier() {
     fi
     count "$tests" 0
 
-    note "odoo tier 3/3: uninstall ar24_lre"
+    note "odoo tier 3/4: crash test (kill -9 of a real Odoo server mid-batch, restart, exactly once at AR24)"
+    local crash
+    crash=$("$PYTHON" scripts/crash_test.py "$conf" "$db" 2>&1 | tail -5)
+    echo "$crash"
+    case "$crash" in
+        *"crash test: passed"*) count 1 0 ;;
+        *) RESULT[odoo]="FAILED: crash test ($crash)"; count 0 1; STATUS=1
+           dropdb --if-exists "$db" >/dev/null 2>&1; return 0 ;;
+    esac
+
+    note "odoo tier 4/4: uninstall ar24_lre"
     odoo module uninstall -c "$conf" -d "$db" ar24_lre > "$BUILD/odoo-uninstall.log" 2>&1
     rc=$?
     bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$BUILD/odoo-uninstall.log")
     if [ "$rc" -ne 0 ] || [ -n "$bad" ]; then
         echo "$bad" | head; RESULT[odoo]="FAILED: uninstall (log $BUILD/odoo-uninstall.log)"; count 0 1; STATUS=1
     else
-        RESULT[odoo]="passed (install without warnings, $tests tests, upgrade and uninstall, $version)"; count 1 0
+        RESULT[odoo]="passed (install without warnings, $tests tests, crash test, upgrade and uninstall, $version)"
+        count 1 0
     fi
     [ -n "${KEEP_DB:-}" ] || dropdb --if-exists "$db" >/dev/null 2>&1
     rm -rf "$BUILD/odoo-data/filestore/$db"

@@ -11,7 +11,7 @@ class TestAccessMatrix(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other_company = cls.env["res.company"].create({"name": "Cabinet Gérance du Septentrion"})
+        cls.other_company = cls.env["res.company"].create({"name": "Autre Entité SARL (tests)"})
         cls.other_user = new_test_user(
             cls.env,
             login="other_company_user",

@@ -1,1 +1,2 @@
-from .errors import ar24_user_error, ar24_error_text
+from .errors import ar24_error_text, ar24_user_error
+from .workers import AR24Workers

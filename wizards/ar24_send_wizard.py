@@ -189,7 +189,7 @@ class Ar24SendWizard(models.TransientModel):
             "recipient_status": letter.recipient_status,
             "address": address,
             "payment": "%s (%s) — %s" % (payment.name, payment.slug, letter.company_id.name) if payment else False,
-            "content": letter.subject,
+            "content": self._content_label(letter),
             "attachments": "\n".join(
                 "%s (%s Ko)" % (a.name, max(1, (a.file_size or 0) // 1024)) for a in letter.attachment_ids
             ),
@@ -199,6 +199,11 @@ class Ar24SendWizard(models.TransientModel):
             "deadline_warning": letter._ar24_deadline_warning(self.send_type),
             **self._price_values(letter),
         }
+
+    def _content_label(self, letter):
+        if self.composition:
+            return self.template_id.name or self.subject or letter.subject
+        return letter.subject
 
     def _price_values(self, letter):
         """Pages (paper) and estimated price from the [ASSUMED] price list of ar24/routes.py."""
