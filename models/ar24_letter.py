@@ -9,7 +9,7 @@ from odoo.tools import email_normalize, html2plaintext, html_sanitize
 from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.routes import MAX_ATTACHMENTS_BYTES, PROOFS
-from ..tools import AR24Workers, ar24_error_text
+from ..tools import CLOSE, RELOAD, AR24Workers, ar24_error_text, notification
 from .res_company import SEND_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -704,17 +704,7 @@ class Ar24Letter(models.Model):
         )
 
     def _ar24_notification(self, title, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": kind,
-                "title": title,
-                "message": message,
-                "sticky": kind != "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(title, message, kind, CLOSE)
 
     @api.model
     def _cron_send_queue(self, batch_size=50):
@@ -778,7 +768,8 @@ class Ar24Letter(models.Model):
         self._ar24_commit()  # from here on, a crash is reconciled, never re-sent blindly
         calls = [(letter.send_type, letter._ar24_mail_params(file_ids[letter.id])) for letter in ready]
         extra = {"auth_otp_hash": otp_hash} if otp_hash else {}
-        results = workers.map(lambda c, call: c.send_mail(user.ar24_user_id, call[0], **dict(call[1], **extra)), calls)
+        ar24_user_id = user.ar24_user_id  # read here: the workers must not touch the ORM
+        results = workers.map(lambda c, call: c.send_mail(ar24_user_id, call[0], **dict(call[1], **extra)), calls)
         for letter, result in zip(ready, results):
             letter._ar24_apply_send_result(result)
         self._ar24_commit()
@@ -879,18 +870,14 @@ class Ar24Letter(models.Model):
         """Read the letters' status at AR24 (list calls with paging, never one GET per letter)."""
         letters = self.filtered("ar24_id") or self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])
         changed = letters._ar24_sync_status()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Registered letters"),
-                "message": self.env._(
-                    "Letters checked at AR24: %(count)s, changed: %(changed)s.", count=len(letters), changed=changed
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            self.env._("Registered letters"),
+            self.env._(
+                "Letters checked at AR24: %(count)s, changed: %(changed)s.", count=len(letters), changed=changed
+            ),
+            "success",
+            RELOAD,
+        )
 
     def _ar24_sync_status(self):
         """Update these letters from AR24's list of each sender's letters; returns how many changed."""

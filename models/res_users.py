@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize
 
 from ..ar24.errors import AR24ApiError, AR24Error
-from ..tools import ar24_user_error
+from ..tools import RELOAD, ar24_user_error, notification
 
 _logger = logging.getLogger(__name__)
 
@@ -79,17 +79,7 @@ class ResUsers(models.Model):
         return email
 
     def _ar24_notify(self, title, message, kind="success"):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": kind,
-                "title": title,
-                "message": message,
-                "sticky": kind != "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(title, message, kind, RELOAD)
 
     def _ar24_apply_account(self, account):
         """Store what AR24 says of the account (never its password: AR24 does not give it)."""

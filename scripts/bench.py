@@ -304,7 +304,7 @@ def odoo_table(table, figures):
         table.row("send: floor = min. calls x latency / conc.", "  ".join("%8s" % seconds(f) for f in floors))
         for phase, label in (
             ("_ar24_prepare", "send: of which uploads (_ar24_prepare)"),
-            ("_ar24_post_mails", "send: of which POST /mail (thread pool)"),
+            ("_ar24_send_chunk", "send: chunks (uploads + POST /mail)"),
         ):
             table.row(label, "  ".join("%8s" % seconds(s["phases"][phase]) for s in sends))
         ratios = [s["seconds"] / f for s, f in zip(sends, floors)]

@@ -304,7 +304,7 @@ class Bench:
         self.env.invalidate_all()
         before, started = self.queries(), time.perf_counter()
         try:
-            with PhaseTimer(type(letters), ("_ar24_reconcile", "_ar24_prepare", "_ar24_post_mails")) as phases:
+            with PhaseTimer(type(letters), ("_ar24_reconcile", "_ar24_prepare", "_ar24_send_chunk")) as phases:
                 letters._ar24_send()
         finally:
             seconds = time.perf_counter() - started

@@ -51,6 +51,18 @@ fi
 if [ "$lint_rc" -eq 0 ]; then RESULT[lint]="passed ($linted)"; count 1 0; else RESULT[lint]="FAILED ($linted)"; count 0 1; STATUS=1; fi
 
 # ------------------------------------------------------------------ Odoo tier
+find_odoo_python() {
+    # the interpreter behind the `odoo` command (a venv script's shebang, or a wrapper's exec line)
+    local bin candidate
+    for candidate in "${ODOO_PYTHON:-}" \
+        "$(head -1 "$(command -v odoo)" 2>/dev/null | sed -n 's/^#! *\([^ ]*python[^ ]*\).*/\1/p')" \
+        "$(grep -Eo '/[^ "]*python[0-9.]*' "$(command -v odoo)" 2>/dev/null | head -1)"; do
+        if [ -n "$candidate" ] && "$candidate" -c "import odoo, pytest_odoo" >/dev/null 2>&1; then
+            echo "$candidate"; return
+        fi
+    done
+}
+
 odoo_tier() {
     export AR24_REQUIRE_BROWSER=1  # the browser tour (tests/test_tour.py) fails instead of skipping without Chromium
     if ! command -v odoo >/dev/null 2>&1; then
@@ -102,6 +114,32 @@ odoo_tier() {
     fi
     count "$tests" 0
 
+    note "odoo tier 2b: the same tests through pytest-odoo"
+    local pyodoo ptlog="$BUILD/pytest-odoo.log" pt="skipped: no python with odoo and pytest_odoo (set ODOO_PYTHON)"
+    pyodoo=$(find_odoo_python)
+    if [ -n "$pyodoo" ]; then
+        # pytest-odoo names test modules after the real folder of the addon: give it one named ar24_lre,
+        # outside this checkout (a parent package folder would lend its own name to the tests)
+        local ptdir
+        ptdir=$(mktemp -d "${TMPDIR:-/tmp}/ar24_lre-pytest-odoo.XXXXXX") && mkdir -p "$ptdir/ar24_lre"
+        tar -C "$ROOT" --exclude=./.build --exclude=./.git -cf - . | tar -C "$ptdir/ar24_lre" -xf -
+        sed "s#^addons_path = .*#addons_path = $ptdir#" "$conf" > "$ptdir/odoo.conf"
+        (cd "$ptdir/ar24_lre" && "$pyodoo" -m pytest -p no:cacheprovider -o addopts="" -o testpaths=tests \
+            --odoo-config "$ptdir/odoo.conf" --odoo-database "$db" --odoo-http tests) > "$ptlog" 2>&1
+        rc=$?
+        rm -rf "$ptdir"
+        tail -3 "$ptlog"
+        local ptp ptf
+        ptp=$(grep -Eo '[0-9]+ passed' "$ptlog" | tail -1 | grep -Eo '[0-9]+'); ptp=${ptp:-0}
+        ptf=$(grep -Eo '[0-9]+ (failed|error)' "$ptlog" | awk '{s+=$1} END {print s+0}')
+        if [ "$rc" -ne 0 ] || [ "$ptp" -eq 0 ]; then
+            RESULT[odoo]="FAILED: pytest-odoo (rc $rc, $ptp passed, $ptf failed; log $ptlog)"; count 0 1; STATUS=1
+            dropdb --if-exists "$db" >/dev/null 2>&1; return 0
+        fi
+        pt="$ptp passed"
+    fi
+    echo "pytest-odoo: $pt"
+
     note "odoo tier 3/4: crash test (kill -9 of a real Odoo server mid-batch, restart, exactly once at AR24)"
     local crash
     crash=$("$PYTHON" scripts/crash_test.py "$conf" "$db" 2>&1 | tail -5)
@@ -119,7 +157,7 @@ odoo_tier() {
     if [ "$rc" -ne 0 ] || [ -n "$bad" ]; then
         echo "$bad" | head; RESULT[odoo]="FAILED: uninstall (log $BUILD/odoo-uninstall.log)"; count 0 1; STATUS=1
     else
-        RESULT[odoo]="passed (install without warnings, $tests tests, crash test, upgrade and uninstall, $version)"
+        RESULT[odoo]="passed (install without warnings, $tests tests, pytest-odoo $pt, crash test, upgrade and uninstall, $version)"
         count 1 0
     fi
     [ -n "${KEEP_DB:-}" ] || dropdb --if-exists "$db" >/dev/null 2>&1

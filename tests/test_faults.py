@@ -79,6 +79,7 @@ class TestFaults(AR24Case):
     def test_twenty_percent_faults_every_letter_sent_exactly_once(self):
         letters = self._letters(self.partners)
         self.controls.faults(fault_rate=0.2, fault_kinds=["http_500", "maintenance", "drop_after"], seed=7)
+        self.env.invalidate_all()  # cold cache: the worker threads must not need the ORM
         with self.assertLogs("odoo.addons.ar24_lre", level=logging.INFO):
             letters._ar24_send()
         first_pass = letters.filtered("ar24_id")
