@@ -17,6 +17,7 @@ import requests
 
 from . import crypto
 from .errors import AR24ApiError, AR24MaintenanceError, AR24TransportError
+from .i18n import _lt
 from .routes import ENVIRONMENT_URLS, MAX_PAGE_SIZE, PRODUCTS, RESULT_KEYS, ROUTES, TOTAL_KEY
 
 _logger = logging.getLogger(__name__)
@@ -30,10 +31,10 @@ def base_url_for(environment, api_url=None):
     if environment in ENVIRONMENT_URLS:
         return ENVIRONMENT_URLS[environment]
     if not api_url:
-        raise ValueError("A custom AR24 environment needs an API URL.")
+        raise ValueError(_lt("A custom AR24 environment needs an API URL."))
     parts = urlsplit(api_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("The AR24 API URL must start with http:// or https://: %r" % api_url)
+        raise ValueError(_lt("The AR24 API URL must start with http:// or https://: %r", api_url))
     return api_url if api_url.endswith("/") else api_url + "/"
 
 
@@ -141,22 +142,22 @@ class AR24Client:
         try:
             response = self.session.request(route.method, url, **kwargs)
         except requests.exceptions.ConnectTimeout as exc:
-            raise AR24TransportError("AR24 cannot be reached (connection timeout).", name) from exc
+            raise AR24TransportError(_lt("AR24 cannot be reached (connection timeout)."), name) from exc
         except requests.exceptions.ConnectionError as exc:
             refused = _is_connection_refused(exc)
-            message = "AR24 cannot be reached." if refused else "The connection to AR24 was cut."
+            message = _lt("AR24 cannot be reached.") if refused else _lt("The connection to AR24 was cut.")
             raise AR24TransportError(message, name, maybe_processed=not refused) from exc
         except requests.exceptions.Timeout as exc:
-            raise AR24TransportError("AR24 did not answer in time.", name, maybe_processed=True) from exc
+            raise AR24TransportError(_lt("AR24 did not answer in time."), name, maybe_processed=True) from exc
         except requests.exceptions.RequestException as exc:
-            raise AR24TransportError("AR24 call failed: %s" % exc, name, maybe_processed=True) from exc
+            raise AR24TransportError(_lt("AR24 call failed: %s", exc), name, maybe_processed=True) from exc
         elapsed = time.monotonic() - started
         _logger.debug(
             "AR24 %s %s %s -> HTTP %s in %.3fs", route.method, route.path, masked(params), response.status_code, elapsed
         )
         if response.status_code != 200:
             raise AR24TransportError(
-                "AR24 answered HTTP %s." % response.status_code, name, maybe_processed=response.status_code >= 500
+                _lt("AR24 answered HTTP %s.", response.status_code), name, maybe_processed=response.status_code >= 500
             )
         return self._parse(response.text, date, name)
 
@@ -168,7 +169,7 @@ class AR24Client:
             except crypto.DecryptionError:
                 payload = None
             if payload is None:
-                raise AR24TransportError("AR24 sent an unreadable answer.", name, maybe_processed=True)
+                raise AR24TransportError(_lt("AR24 sent an unreadable answer."), name, maybe_processed=True)
         status = str(payload.get("status", "")).upper()
         if status == "SUCCESS":
             return payload.get("result")
@@ -176,7 +177,7 @@ class AR24Client:
             raise AR24MaintenanceError(name)
         if status == "ERROR":
             raise AR24ApiError(payload.get("slug"), payload.get("message"), route=name)
-        raise AR24TransportError("AR24 sent an answer of unknown status %r." % status, name, maybe_processed=True)
+        raise AR24TransportError(_lt("AR24 sent an answer of unknown status %r.", status), name, maybe_processed=True)
 
     def _paged(self, name, params, page_size=None):
         """Yield every row of a list route, one call per page."""
@@ -279,21 +280,21 @@ class AR24Client:
     def download(self, url, max_bytes=64 * 1024 * 1024):
         """Download a proof/document from its signed URL (plain GET); returns bytes."""
         if urlsplit(url or "").scheme not in ("http", "https"):
-            raise AR24TransportError("Invalid document URL %r." % url, "download")
+            raise AR24TransportError(_lt("Invalid document URL %r.", url), "download")
         self.calls += 1
         try:
             response = self.session.get(url, timeout=self.timeout, stream=True)
             if response.status_code != 200:
-                raise AR24TransportError("AR24 answered HTTP %s for a document." % response.status_code, "download")
+                raise AR24TransportError(_lt("AR24 answered HTTP %s for a document.", response.status_code), "download")
             chunks, size = [], 0
             for chunk in response.iter_content(65536):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise AR24TransportError("The document is larger than %d bytes." % max_bytes, "download")
+                    raise AR24TransportError(_lt("The document is larger than %d bytes.", max_bytes), "download")
                 chunks.append(chunk)
             return b"".join(chunks)
         except requests.exceptions.RequestException as exc:
-            raise AR24TransportError("The document could not be downloaded: %s" % exc, "download") from exc
+            raise AR24TransportError(_lt("The document could not be downloaded: %s", exc), "download") from exc
 
 
 def _json_object(text):

@@ -1,10 +1,6 @@
 """Errors raised by the AR24 client, and a readable sentence for every slug AR24 returns."""
 
-
-def _lt(text):
-    """Marks a sentence for Odoo's translation extractor; the addon translates it when shown."""
-    return text
-
+from .i18n import _lt  # sentences stay translatable: the addon shows them in the user's language
 
 # Readable English sentences (the addon translates them) for AR24's error slugs.
 SLUG_MESSAGES = {
@@ -104,5 +100,5 @@ def readable_message(slug, fallback=None):
     if slug in SLUG_MESSAGES:
         return SLUG_MESSAGES[slug]
     if slug and slug.startswith("missing_"):
-        return "AR24 needs the field %s." % slug[len("missing_") :]
-    return fallback or "AR24 refused the request (%s)." % slug
+        return _lt("AR24 needs the field %s.", slug[len("missing_") :])
+    return fallback or _lt("AR24 refused the request (%s).", slug)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
+from .i18n import _lt
 from .routes import MAX_ATTACHMENTS_BYTES
 
 _logger = logging.getLogger(__name__)
@@ -170,11 +171,11 @@ def _close_to(size, reference, tolerance=A4_TOLERANCE_PT):
 
 def describe_size(width, height):
     """The size as seen, in millimetres, with its usual name when it has one: "216 × 279 mm (Letter)"."""
-    text = "%d × %d mm" % (round(width / POINTS_PER_MM), round(height / POINTS_PER_MM))
+    width_mm, height_mm = round(width / POINTS_PER_MM), round(height / POINTS_PER_MM)
     for paper, reference in PAPER_SIZES.items():
         if _close_to((width, height), reference):
-            return "%s (%s)" % (text, paper)
-    return text
+            return _lt("%d × %d mm (%s)", width_mm, height_mm, paper)
+    return _lt("%d × %d mm", width_mm, height_mm)
 
 
 def _page_problem(page, require_portrait):
@@ -183,7 +184,7 @@ def _page_problem(page, require_portrait):
     if not _close_to((width, height), (A4_WIDTH_PT, A4_HEIGHT_PT)):
         return "not_a4", describe_size(width, height)
     if require_portrait and width > height:
-        return "landscape", "A4 landscape"
+        return "landscape", _lt("A4 landscape")
     return None
 
 
@@ -200,16 +201,15 @@ def _groups(problems):
     return [tuple(run) for run in runs]
 
 
-def _pages_label(first, last):
-    if first == last:
-        return "page %d is" % first
-    return "pages %d–%d are" % (first, last)
-
-
 def _group_message(name, code, detail, first, last):
+    # whole sentences, so that a translation may order the words as its language wants
     if code == "not_a4":
-        return "%s: %s %s, not A4." % (name, _pages_label(first, last), detail)
-    return "%s: %s %s: paper letters are printed portrait only." % (name, _pages_label(first, last), detail)
+        if first == last:
+            return _lt("%s: page %d is %s, not A4.", name, first, detail)
+        return _lt("%s: pages %d–%d are %s, not A4.", name, first, last, detail)
+    if first == last:
+        return _lt("%s: page %d is %s: paper letters are printed portrait only.", name, first, detail)
+    return _lt("%s: pages %d–%d are %s: paper letters are printed portrait only.", name, first, last, detail)
 
 
 def _report_pages(report, name, keys):
@@ -224,10 +224,13 @@ def _report_pages(report, name, keys):
         hidden = runs[MAX_GROUPS_PER_CODE:]
         if hidden:
             count = sum(last - first + 1 for _detail, first, last in hidden)
-            what = "not A4" if code == "not_a4" else "A4 landscape"
+            if code == "not_a4":
+                message = _lt("%s: %d more pages from page %d on are not A4.", name, count, hidden[0][1])
+            else:
+                message = _lt("%s: %d more pages from page %d on are A4 landscape.", name, count, hidden[0][1])
             report.add(
                 code,
-                "%s: %d more pages from page %d on are %s." % (name, count, hidden[0][1], what),
+                message,
                 hidden[0][1],
                 hidden[-1][2],
             )
@@ -247,12 +250,16 @@ def _check_count(report, reader, name):
     report.pages = len(reader.pages)
     declared = _declared_count(reader)
     if not report.pages:
-        report.add("unreadable", "%s has no readable page: save or print it again as PDF." % name)
+        report.add("unreadable", _lt("%s has no readable page: save or print it again as PDF.", name))
     elif report.pages < declared:
         report.add(
             "unreadable",
-            "%s is damaged: it declares %d pages but only %d can be read. Save or print it again as PDF."
-            % (name, declared, report.pages),
+            _lt(
+                "%s is damaged: it declares %d pages but only %d can be read. Save or print it again as PDF.",
+                name,
+                declared,
+                report.pages,
+            ),
         )
 
 
@@ -266,19 +273,24 @@ def _check_pages(report, reader, name, require_portrait):
     except Exception as error:  # any pypdf error means a damaged page tree
         number = len(keys) + 1 if report.pages else 0
         _logger.info("Unreadable page %s of %s: %s", number, name, error)
-        where = " (page %d)" % number if number else ""
-        report.add("unreadable", "%s is damaged%s: save or print it again as PDF." % (name, where), number or None)
+        message = (
+            _lt("%s is damaged (page %d): save or print it again as PDF.", name, number)
+            if number
+            else _lt("%s is damaged: save or print it again as PDF.", name)
+        )
+        report.add("unreadable", message, number or None)
         return
     _report_pages(report, name, keys)
 
 
 def _encryption_message(name, opens):
     if opens:
-        return (
+        return _lt(
             "%s is encrypted (it opens without a password but restricts printing or changes): "
-            "AR24 cannot print or seal it. Save or print it again as an unprotected PDF." % name
+            "AR24 cannot print or seal it. Save or print it again as an unprotected PDF.",
+            name,
         )
-    return "%s is password-protected: AR24 cannot open, print or seal it. Send an unprotected copy." % name
+    return _lt("%s is password-protected: AR24 cannot open, print or seal it. Send an unprotected copy.", name)
 
 
 def check_pdf(data, name, require_portrait=False, max_bytes=MAX_BYTES):
@@ -290,13 +302,15 @@ def check_pdf(data, name, require_portrait=False, max_bytes=MAX_BYTES):
     """
     report = PdfReport(name=name)
     if not data:
-        report.add("empty", "%s is empty (0 bytes)." % name)
+        report.add("empty", _lt("%s is empty (0 bytes).", name))
         return report
     if len(data) > max_bytes:
-        report.add("too_big", "%s is %s: larger than the %s AR24 accepts." % (name, _size(len(data)), _size(max_bytes)))
+        report.add(
+            "too_big", _lt("%s is %s: larger than the %s AR24 accepts.", name, _size(len(data)), _size(max_bytes))
+        )
         return report
     if not is_pdf(data):
-        report.add("unreadable", "%s is not a PDF file." % name)
+        report.add("unreadable", _lt("%s is not a PDF file.", name))
         return report
     try:
         reader = _open(data)
@@ -307,7 +321,7 @@ def check_pdf(data, name, require_portrait=False, max_bytes=MAX_BYTES):
         return report
     except Exception as error:  # pypdf raises many kinds of errors on broken files
         _logger.info("Unreadable PDF %s: %s", name, error)
-        report.add("unreadable", "%s is damaged or truncated: save or print it again as PDF." % name)
+        report.add("unreadable", _lt("%s is damaged or truncated: save or print it again as PDF.", name))
         return report
     if encrypted:
         opens = _opens_without_password(reader)

@@ -13,6 +13,8 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
+from .i18n import _lt
+
 # --- figures fixed by the law, La Poste or AR24 ------------------------------------------------
 
 # Décret n° 67-223 du 17 mars 1967, art. 9: "sauf urgence, cette convocation est notifiée au moins
@@ -61,43 +63,43 @@ def _several_addresses(text):
 
 def _local_part_problem(local):
     if not local:
-        return "nothing before the @"
+        return _lt("nothing before the @")
     if not local.isascii():
-        return "accented or non-Latin letters before the @ are not accepted by most mail servers"
+        return _lt("accented or non-Latin letters before the @ are not accepted by most mail servers")
     if len(local) > LOCAL_PART_MAX_LENGTH:
-        return "the part before the @ has more than %d characters" % LOCAL_PART_MAX_LENGTH
+        return _lt("the part before the @ has more than %d characters", LOCAL_PART_MAX_LENGTH)
     if local.startswith(".") or local.endswith(".") or ".." in local:
-        return "a dot cannot start or end the part before the @, nor follow another dot"
+        return _lt("a dot cannot start or end the part before the @, nor follow another dot")
     if not _LOCAL_PART_RE.fullmatch(local):
         forbidden = sorted({char for char in local if not re.fullmatch(_ATEXT + r"|\.", char)})
-        return "forbidden character %s before the @" % " ".join("“%s”" % char for char in forbidden)
+        return _lt("forbidden character %s before the @", " ".join("“%s”" % char for char in forbidden))
     return None
 
 
 def _ascii_domain(domain):
     """(punycode domain, None) or (None, reason): IDNA 2003, Python's ``idna`` codec, as mail servers do."""
     if not domain:
-        return None, "nothing after the @"
+        return None, _lt("nothing after the @")
     if domain.startswith("["):
-        return None, "an IP address instead of a domain name is not accepted"
+        return None, _lt("an IP address instead of a domain name is not accepted")
     labels = domain.split(".")
     if len(labels) < 2:
-        return None, "the domain “%s” has no extension (.fr, .com…)" % domain
+        return None, _lt("the domain “%s” has no extension (.fr, .com…)", domain)
     if "" in labels:
-        return None, "the domain “%s” has an empty part (two dots in a row?)" % domain
+        return None, _lt("the domain “%s” has an empty part (two dots in a row?)", domain)
     if any(len(label) > LABEL_MAX_LENGTH for label in labels):
-        return None, "a part of the domain “%s” has more than %d characters" % (domain, LABEL_MAX_LENGTH)
+        return None, _lt("a part of the domain “%s” has more than %d characters", domain, LABEL_MAX_LENGTH)
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        return None, "the domain “%s” is not a valid domain name" % domain
+        return None, _lt("the domain “%s” is not a valid domain name", domain)
     for label in ascii_domain.split("."):
         if len(label) > LABEL_MAX_LENGTH or not _LABEL_RE.fullmatch(label):
-            return None, "the domain “%s” contains a forbidden character or a misplaced hyphen" % domain
+            return None, _lt("the domain “%s” contains a forbidden character or a misplaced hyphen", domain)
     if not _TLD_RE.fullmatch(ascii_domain.rsplit(".", 1)[1]):
-        return None, "the domain “%s” does not end with a real extension (.fr, .com…)" % domain
+        return None, _lt("the domain “%s” does not end with a real extension (.fr, .com…)", domain)
     if len(ascii_domain) > DOMAIN_MAX_LENGTH:
-        return None, "the domain has more than %d characters" % DOMAIN_MAX_LENGTH
+        return None, _lt("the domain has more than %d characters", DOMAIN_MAX_LENGTH)
     return ascii_domain, None
 
 
@@ -109,22 +111,22 @@ def normalize_email(value):
     form, the only one every mail server accepts; the part before the @ is kept as typed otherwise.
     """
     if not value or not str(value).strip():
-        return None, "no e-mail address"
+        return None, _lt("no e-mail address")
     text = unicodedata.normalize("NFC", str(value)).strip().lower()
     if _several_addresses(text):
-        return None, "several e-mail addresses in one field"
+        return None, _lt("several e-mail addresses in one field")
     text = text.removeprefix("mailto:")
     display = _DISPLAY_NAME_RE.fullmatch(text)
     if display:
         text = display.group(1).strip()
     if "@" not in text:
-        return None, "no @ in the address"
+        return None, _lt("no @ in the address")
     if text.count("@") > 1:
-        return None, "more than one @ in the address"
+        return None, _lt("more than one @ in the address")
     if re.search(r"\s", text):
-        return None, "the address contains a space"
+        return None, _lt("the address contains a space")
     if "," in text or ";" in text:
-        return None, "the address contains a comma or a semicolon"
+        return None, _lt("the address contains a comma or a semicolon")
     local, domain = text.split("@")
     reason = _local_part_problem(local)
     if reason:
@@ -134,7 +136,7 @@ def normalize_email(value):
         return None, reason
     email = "%s@%s" % (local, ascii_domain)
     if len(email) > EMAIL_MAX_LENGTH:
-        return None, "the address has more than %d characters" % EMAIL_MAX_LENGTH
+        return None, _lt("the address has more than %d characters", EMAIL_MAX_LENGTH)
     return email, None
 
 
@@ -219,31 +221,31 @@ def format_postal_lines(street, street2, zip, city, country_code, name=None, cou
 def _missing_fields(street, zip_code, city, country_code):
     problems = []
     if not _clean(street):
-        problems.append("the street is missing")
+        problems.append(_lt("the street is missing"))
     if not _postal_code(zip_code, country_code) and _country(country_code) in FRENCH_POSTAL_COUNTRIES:
-        problems.append("the zip code is missing")
+        problems.append(_lt("the zip code is missing"))
     if not _clean(city):
-        problems.append("the city is missing")
+        problems.append(_lt("the city is missing"))
     if not _country(country_code):
-        problems.append("the country is missing")
+        problems.append(_lt("the country is missing"))
     return problems
 
 
 def _zip_problem(zip_code, country_code):
     code = _postal_code(zip_code, country_code)
     if code and _country(country_code) in FRENCH_POSTAL_COUNTRIES and not re.fullmatch(r"[0-9]{5}", code):
-        return "the zip code “%s” must have exactly 5 digits (French postal code)" % code
+        return _lt("the zip code “%s” must have exactly 5 digits (French postal code)", code)
     return None
 
 
 def _layout_problems(lines):
     problems = []
     if len(lines) > POSTAL_MAX_LINES:
-        problems.append("the address has %d lines (%d at most)" % (len(lines), POSTAL_MAX_LINES))
+        problems.append(_lt("the address has %d lines (%d at most)", len(lines), POSTAL_MAX_LINES))
     for number, line in enumerate(lines, start=1):
         if len(line) > POSTAL_MAX_LINE_LENGTH:
             problems.append(
-                "line %d “%s” has %d characters (%d at most)" % (number, line, len(line), POSTAL_MAX_LINE_LENGTH)
+                _lt("line %d “%s” has %d characters (%d at most)", number, line, len(line), POSTAL_MAX_LINE_LENGTH)
             )
     return problems
 
@@ -265,20 +267,28 @@ def check_postal_address(street, street2, zip, city, country_code, name=None, co
 
 # --- legal deadlines ---------------------------------------------------------------------------
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_NAMES = (
+    _lt("Monday"),
+    _lt("Tuesday"),
+    _lt("Wednesday"),
+    _lt("Thursday"),
+    _lt("Friday"),
+    _lt("Saturday"),
+    _lt("Sunday"),
+)
 MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+    _lt("January"),
+    _lt("February"),
+    _lt("March"),
+    _lt("April"),
+    _lt("May"),
+    _lt("June"),
+    _lt("July"),
+    _lt("August"),
+    _lt("September"),
+    _lt("October"),
+    _lt("November"),
+    _lt("December"),
 )
 
 
@@ -289,7 +299,7 @@ def _as_date(value):
 
 def format_day(day):
     """The day in English, e.g. "Thursday 14 May 2026", whatever the server's locale (strftime follows it)."""
-    return "%s %d %s %d" % (DAY_NAMES[day.weekday()], day.day, MONTH_NAMES[day.month - 1], day.year)
+    return _lt("%s %d %s %d", DAY_NAMES[day.weekday()], day.day, MONTH_NAMES[day.month - 1], day.year)
 
 
 def easter_sunday(year):
@@ -310,17 +320,17 @@ def easter_sunday(year):
 def _holidays(year):
     easter = easter_sunday(year)
     days = {
-        date(year, 1, 1): "New Year's Day",
-        easter + timedelta(days=1): "Easter Monday",
-        date(year, 5, 1): "Labour Day",
-        date(year, 5, 8): "Victory in Europe Day",
-        easter + timedelta(days=39): "Ascension Day",
-        easter + timedelta(days=50): "Whit Monday",
-        date(year, 7, 14): "Bastille Day",
-        date(year, 8, 15): "Assumption Day",
-        date(year, 11, 1): "All Saints' Day",
-        date(year, 11, 11): "Armistice Day",
-        date(year, 12, 25): "Christmas Day",
+        date(year, 1, 1): _lt("New Year's Day"),
+        easter + timedelta(days=1): _lt("Easter Monday"),
+        date(year, 5, 1): _lt("Labour Day"),
+        date(year, 5, 8): _lt("Victory in Europe Day"),
+        easter + timedelta(days=39): _lt("Ascension Day"),
+        easter + timedelta(days=50): _lt("Whit Monday"),
+        date(year, 7, 14): _lt("Bastille Day"),
+        date(year, 8, 15): _lt("Assumption Day"),
+        date(year, 11, 1): _lt("All Saints' Day"),
+        date(year, 11, 11): _lt("Armistice Day"),
+        date(year, 12, 25): _lt("Christmas Day"),
     }
     return MappingProxyType(dict(sorted(days.items())))
 
@@ -429,13 +439,21 @@ def latest_send_date(must_be_received_by, channel, paper_transit_days=PAPER_TRAN
     return subtract_business_days(deadline, paper_transit_days)
 
 
+def _and(items):
+    """ "a, b and c" that a translation can render in its own words."""
+    text = items[0]
+    for item in items[1:-1]:
+        text = _lt("%s, %s", text, item)
+    return _lt("%s and %s", text, items[-1]) if len(items) > 1 else text
+
+
 def _holidays_between(start, end):
     """Public holidays strictly after ``start`` and up to ``end``, as "Ascension Day on Thursday 14 May 2026"."""
     found = []
     for year in range(start.year, end.year + 1):
         for day, name in _holidays(year).items():
             if start < day <= end and day.weekday() < 5:
-                found.append("%s on %s" % (name, format_day(day)))
+                found.append(_lt("%s on %s", name, format_day(day)))
     return found
 
 
@@ -453,20 +471,21 @@ def deadline_risk(send_date, must_be_received_by, channel, paper_transit_days=PA
     if presented <= deadline:
         return True, None
     if channel in ELECTRONIC_CHANNELS:
-        return False, (
-            "An electronic letter sent on %s is presented that day, after the deadline of %s."
-            % (format_day(send), format_day(deadline))
+        return False, _lt(
+            "An electronic letter sent on %s is presented that day, after the deadline of %s.",
+            format_day(send),
+            format_day(deadline),
         )
     holidays = _holidays_between(send, presented)
-    skipped = ", skipping %s" % " and ".join(holidays) if holidays else ""
+    skipped = _lt(", skipping %s", _and(holidays)) if holidays else ""
     if send <= deadline:
-        advice = "send an electronic registered letter instead (presented the day it is sent)"
+        advice = _lt("send an electronic registered letter instead (presented the day it is sent)")
     else:
-        advice = "the deadline has already passed"
-    return False, (
+        advice = _lt("the deadline has already passed")
+    return False, _lt(
         "A paper letter sent on %s is first presented on %s at the earliest (%d business days of transit%s), "
-        "after the deadline of %s. Paper letters had to be sent by %s; %s."
-        % (
+        "after the deadline of %s. Paper letters had to be sent by %s; %s.",
+        *(
             format_day(send),
             format_day(presented),
             paper_transit_days,
@@ -474,5 +493,5 @@ def deadline_risk(send_date, must_be_received_by, channel, paper_transit_days=PA
             format_day(deadline),
             format_day(latest_send_date(deadline, channel, paper_transit_days)),
             advice,
-        )
+        ),
     )

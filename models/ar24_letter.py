@@ -8,8 +8,9 @@ from odoo.tools import email_normalize, html2plaintext, html_sanitize
 
 from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
+from ..ar24.i18n import _lt
 from ..ar24.routes import MAX_ATTACHMENTS_BYTES, PROOFS
-from ..tools import CLOSE, RELOAD, AR24Workers, ar24_error_text, notification
+from ..tools import CLOSE, RELOAD, AR24Workers, ar24_error_text, ar24_translate, notification
 from .res_company import SEND_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -58,11 +59,11 @@ CONTENT_FIELDS = (
 )
 OPEN_STATES = ("to_valid", "waiting", "sent")
 PROOF_LABELS = {
-    "ev": "proof of deposit and sending",
-    "ar": "acknowledgement of receipt",
-    "rf": "proof of refusal",
-    "ng": "proof of negligence",
-    "bc": "proof of non-distribution",
+    "ev": _lt("proof of deposit and sending"),
+    "ar": _lt("acknowledgement of receipt"),
+    "rf": _lt("proof of refusal"),
+    "ng": _lt("proof of negligence"),
+    "bc": _lt("proof of non-distribution"),
 }
 DATE_FIELDS = {
     "ts_ev_date": "date_sent",
@@ -274,7 +275,7 @@ class Ar24Letter(models.Model):
             send_type,
             paper_transit_days=self.company_id.ar24_paper_transit_days or rules.PAPER_TRANSIT_DAYS,
         )
-        return False if ok else reason
+        return False if ok else ar24_translate(self.env, reason)
 
     def action_resend_paper(self):
         """Seed-beyond: electronic letters that did not arrive leave again by paper, selected ones only."""
@@ -473,7 +474,9 @@ class Ar24Letter(models.Model):
         email, reason = rules.normalize_email(raw)
         if reason:
             return None, self.env._(
-                "Invalid e-mail address (%(email)s): %(reason)s", email=raw, reason=self.env._(reason)
+                "Invalid e-mail address (%(email)s): %(reason)s",
+                email=raw,
+                reason=ar24_translate(self.env, reason),
             )  # pylint: disable=translation-required
         return email, None
 
@@ -534,9 +537,10 @@ class Ar24Letter(models.Model):
     def _ar24_address_problems(self, partner):
         from ..ar24 import rules  # noqa: PLC0415 (pure helpers, imported where used)
 
-        return rules.check_postal_address(
+        problems = rules.check_postal_address(
             partner.street, partner.street2, partner.zip, partner.city, partner.country_id.code, name=partner.name
         )
+        return [ar24_translate(self.env, problem) for problem in problems]
 
     def _ar24_attachment_problems(self, send_type, pdf_cache, attachments):
         from ..ar24 import pdfcheck  # noqa: PLC0415
@@ -559,7 +563,9 @@ class Ar24Letter(models.Model):
                 pdf_cache[key] = pdfcheck.check_pdf(
                     attachment.with_context(bin_size=False).raw or b"", attachment.name, require_portrait=paper
                 )
-            problems.extend((attachment, label, problem.message) for problem in pdf_cache[key].problems)
+            problems.extend(
+                (attachment, label, ar24_translate(self.env, problem.message)) for problem in pdf_cache[key].problems
+            )
         if total > MAX_ATTACHMENTS_BYTES:
             problems.append(
                 (
@@ -926,7 +932,7 @@ class Ar24Letter(models.Model):
             digest = hashlib.sha256(content).hexdigest()
             attachment = self.env["ir.attachment"].create(
                 {
-                    "name": "%s - %s.pdf" % (self.name.replace("/", "-"), PROOF_LABELS[kind]),
+                    "name": "%s - %s.pdf" % (self.name.replace("/", "-"), ar24_translate(self.env, PROOF_LABELS[kind])),
                     "raw": content,
                     "mimetype": "application/pdf",
                     "res_model": self._name,

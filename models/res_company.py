@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 
 from ..ar24.client import AR24Client, base_url_for
 from ..ar24.errors import AR24Error
-from ..tools import ar24_user_error
+from ..tools import ar24_translate, ar24_user_error
 
 _logger = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ class ResCompany(models.Model):
             try:
                 base_url_for("custom", company.ar24_api_url)
             except ValueError as exc:
-                raise UserError(self.env._("%(company)s: %(reason)s", company=company.name, reason=str(exc))) from exc
+                reason = ar24_translate(self.env, exc.args[0])
+                raise UserError(self.env._("%(company)s: %(reason)s", company=company.name, reason=reason)) from exc
 
     def _ar24_is_configured(self):
         self.ensure_one()

@@ -238,3 +238,38 @@ class TestFrench(TransactionCase):
         )
         maintenance = AR24ApiError("maintenance")
         self.assertIn("AR24 est en maintenance", ar24_error_text(self.fr, maintenance))
+
+    def test_checks_of_the_pure_package_speak_french(self):
+        """Address, e-mail, PDF and deadline sentences are built outside Odoo, yet shown in French."""
+        from datetime import timedelta  # noqa: PLC0415
+
+        from odoo import fields  # noqa: PLC0415
+
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Marie Rolin",
+                "email": "marie@@example.org",
+                "zip": "837",
+                "city": "Saint-Raphaël",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        letter = self.env["ar24.letter"].create(
+            {
+                "partner_id": partner.id,
+                "subject": "AG",
+                "body": "<p>AG</p>",
+                "must_be_received_by": fields.Date.context_today(self.env["ar24.letter"]) + timedelta(days=1),
+            }
+        )
+        french = letter.with_env(self.fr)
+        address = french._ar24_address_problems(partner)
+        self.assertIn("la rue manque", address)
+        self.assertIn("le code postal « 837 » doit compter exactement 5 chiffres (code postal français)", address)
+        self.assertEqual(
+            french._ar24_recipient_email()[1],
+            "Adresse e-mail incompatible (marie@@example.org) : plus d'un @ dans l'adresse",  # the seed's words
+        )
+        warning = french._ar24_deadline_warning("lr_paper")
+        self.assertIn("Une LR papier envoyée le", warning)
+        self.assertNotRegex(warning, r"Monday|Tuesday|Wednesday|Thursday|Friday|January|February|March|April")

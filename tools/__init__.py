@@ -1,3 +1,3 @@
-from .errors import ar24_error_text, ar24_user_error
+from .errors import ar24_error_text, ar24_translate, ar24_user_error
 from .notify import CLOSE, RELOAD, notification
 from .workers import AR24Workers
