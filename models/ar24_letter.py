@@ -722,11 +722,33 @@ class Ar24Letter(models.Model):
                 return
             letters._ar24_send()
             letters.filtered("send_queued").write({"send_queued": False})
+            letters._ar24_report_to_senders()
             remaining = self.search_count(domain)
             if can_commit(self.env) and self.env["ir.cron"]._commit_progress(len(letters), remaining=remaining) <= 0:
                 return
             if not remaining:
                 return
+
+    def _ar24_report_to_senders(self):
+        """Tell each sender, in his browser, how his letters sent in the background went."""
+        for user, letters in self.grouped("user_id").items():
+            sent = letters.filtered("ar24_id")
+            failed = letters - sent
+            message = self.env._("%(sent)s of %(count)s letters handed to AR24.", sent=len(sent), count=len(letters))
+            if failed:
+                message += " " + self.env._(
+                    "Not sent: %(letters)s.",
+                    letters="; ".join("%s (%s)" % (letter.name, letter.error_message) for letter in failed),
+                )
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "warning" if failed else "success",
+                    "title": self.env._("Registered letters sent in the background"),
+                    "message": message,
+                    "sticky": bool(failed),
+                },
+            )
 
     @api.model
     def _cron_reconcile(self):

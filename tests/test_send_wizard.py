@@ -1,4 +1,5 @@
 import base64
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -275,9 +276,21 @@ class TestSendWizard(AR24Case):
         self.assertIn("in the background", action["params"]["message"])
         self.assertEqual(letters.mapped("send_queued"), [True, True])
         self.assertFalse(self.controls.calls("send_mail"))
-        self.env["ar24.letter"]._cron_send_queue()
+        reports = []
+        original = type(self.ar24_user)._bus_send
+
+        def capture(user, kind, payload, **kwargs):
+            reports.append((user, kind, payload))
+            return original(user, kind, payload, **kwargs)
+
+        with patch.object(type(self.ar24_user), "_bus_send", capture):
+            self.env["ar24.letter"]._cron_send_queue()
         self.assertEqual(set(letters.mapped("state")), {"waiting"})
         self.assertEqual(letters.mapped("send_queued"), [False, False])
+        # the sender is told in his browser how the background batch went
+        report = [payload for user, kind, payload in reports if user == self.ar24_user]
+        self.assertEqual(len(report), 1)
+        self.assertEqual(report[0]["message"], "2 of 2 letters handed to AR24.")
 
     def test_content_is_frozen_once_sent(self):
         letter = self._letters(self.denise)
