@@ -41,7 +41,8 @@ STATE_RANK = {
     "canceled": 5,
 }
 # What a user may still change: content is frozen once the letter has left for AR24.
-EDITABLE_STATES = ("draft", "error", "to_valid")
+EDITABLE_STATES = ("draft", "error", "to_valid")  # may still be canceled
+CONTENT_STATES = ("draft", "error")  # may still be edited
 CONTENT_FIELDS = (
     "partner_id",
     "contact_id",
@@ -56,6 +57,8 @@ CONTENT_FIELDS = (
     "ref_dossier",
     "ref_client",
     "ref_facturation",
+    "to_email",
+    "recipient_status",
 )
 OPEN_STATES = ("to_valid", "waiting", "sent")
 PROOF_LABELS = {
@@ -124,6 +127,12 @@ class Ar24Letter(models.Model):
     )
     ar24_id = fields.Integer("AR24 number", readonly=True, copy=False, index="btree_not_null")
     ar24_status = fields.Char("AR24 status", readonly=True, copy=False)
+    ar24_to_email = fields.Char(
+        "Sent to",
+        readonly=True,
+        copy=False,
+        help="The address AR24 holds for this letter, whatever the contact's today.",
+    )
     to_email = fields.Char("Recipient e-mail", compute="_compute_to_email", store=True, readonly=False)
     recipient_status = fields.Selection(
         [("particulier", "Private person"), ("professionnel", "Professional")],
@@ -344,7 +353,8 @@ class Ar24Letter(models.Model):
     def write(self, vals):
         frozen = set(vals) & set(CONTENT_FIELDS)
         if frozen:
-            sent = self.filtered(lambda letter: letter.state not in EDITABLE_STATES)
+            # once prepared for AR24 (to_valid) or possibly received by it, the content is evidence
+            sent = self.filtered(lambda letter: letter.state not in CONTENT_STATES or letter.send_started_at)
             if sent:
                 raise UserError(
                     self.env._(
@@ -353,6 +363,9 @@ class Ar24Letter(models.Model):
                         fields=", ".join(sorted(frozen)),
                     )
                 )
+        if frozen and "pdf_attachment_id" not in vals:
+            # what was rendered and uploaded for the old content must not leave with the new one
+            vals = dict(vals, pdf_attachment_id=False, body_file_id=0)
         result = super().write(vals)
         if "attachment_ids" in vals:
             self._ar24_adopt_attachments()
@@ -877,6 +890,8 @@ class Ar24Letter(models.Model):
         status = str(mail.get("status") or "").lower()
         new_state = status if status in STATE_RANK else self.state
         vals = {"ar24_status": mail.get("status"), "ar24_id": int(mail.get("id") or self.ar24_id or 0)}
+        if mail.get("to_email") and mail["to_email"] != self.ar24_to_email:
+            vals["ar24_to_email"] = mail["to_email"]
         if sending:
             vals.update(send_started_at=False, send_queued=False, error_code=False, error_message=False)
             if STATE_RANK[new_state] < STATE_RANK["waiting"]:

@@ -189,6 +189,9 @@ class TestSendWizard(AR24Case):
         self.assertEqual(sent.partner_id, self.denise | self.alfred)
         self.assertEqual(set(sent.mapped("state")), {"waiting"})
         self.assertEqual((letters - sent).state, "draft")
+        # the address AR24 holds stays on the letter even if the contact's e-mail changes later
+        self.denise.email = "denise.new@example.org"
+        self.assertEqual(sent.filtered(lambda x: x.partner_id == self.denise).ar24_to_email, "denise@example.org")
         calls = self.controls.calls("send_mail")
         self.assertEqual(len(calls), 2)
         params = calls[0]["params"]
@@ -300,6 +303,23 @@ class TestSendWizard(AR24Case):
             letter.subject = "Changed"
         with self.assertRaisesRegex(UserError, "kept as evidence"):
             letter.unlink()
+
+    def test_prepared_letters_are_frozen_and_edits_drop_what_was_uploaded(self):
+        prepared = self._letters(self.denise, send_type="lre_eidas")
+        prepared._ar24_prepare_for_otp()
+        self.assertEqual(prepared.state, "to_valid")
+        with self.assertRaisesRegex(UserError, "can no longer change"):
+            prepared.body = "<p>Another text</p>"
+        prepared.action_cancel()  # it may still be canceled: AR24 has not received it
+        self.assertEqual(prepared.state, "canceled")
+        # a letter AR24 refused may be corrected: its old PDF and upload are dropped, not sent
+        refused = self._letters(self.alfred)
+        refused.to_email = "alfred@invalid.test"
+        refused._ar24_send()
+        self.assertEqual(refused.state, "error")
+        self.assertTrue(refused.body_file_id and refused.pdf_attachment_id)
+        refused.write({"to_email": "alfred@example.org", "body": "<p>Corrected</p>"})
+        self.assertFalse(refused.body_file_id or refused.pdf_attachment_id)
 
     def test_nothing_compatible_is_refused(self):
         wizard = self._wizard(self._letters(self.no_email), "ae")
