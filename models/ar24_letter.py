@@ -710,17 +710,21 @@ class Ar24Letter(models.Model):
                 "info",
             )
         self._ar24_send()
-        sent = self.filtered(lambda letter: letter.ar24_id)
-        failed = self - sent
-        message = self.env._("%(sent)s of %(count)s letters sent to AR24.", sent=len(sent), count=len(self))
+        message, failed = self._ar24_send_summary()
+        return self._ar24_notification(self.env._("Registered letters"), message, "warning" if failed else "success")
+
+    def _ar24_send_summary(self):
+        """(sentence, letters not sent) after a send: how many left, which did not and why."""
+        failed = self.filtered(lambda letter: not letter.ar24_id)
+        message = self.env._(
+            "%(sent)s of %(count)s letters handed to AR24.", sent=len(self) - len(failed), count=len(self)
+        )
         if failed:
             message += " " + self.env._(
                 "Not sent: %(letters)s.",
-                letters=", ".join("%s (%s)" % (letter.name, letter.error_message) for letter in failed),
+                letters="; ".join("%s (%s)" % (letter.name, letter.error_message) for letter in failed),
             )
-        return self._ar24_notification(
-            self.env._("Registered letters"), message, "success" if not failed else "warning"
-        )
+        return message, failed
 
     def _ar24_notification(self, title, message, kind):
         return notification(title, message, kind, CLOSE)
@@ -745,14 +749,7 @@ class Ar24Letter(models.Model):
     def _ar24_report_to_senders(self):
         """Tell each sender, in his browser, how his letters sent in the background went."""
         for user, letters in self.grouped("user_id").items():
-            sent = letters.filtered("ar24_id")
-            failed = letters - sent
-            message = self.env._("%(sent)s of %(count)s letters handed to AR24.", sent=len(sent), count=len(letters))
-            if failed:
-                message += " " + self.env._(
-                    "Not sent: %(letters)s.",
-                    letters="; ".join("%s (%s)" % (letter.name, letter.error_message) for letter in failed),
-                )
+            message, failed = letters._ar24_send_summary()
             user._bus_send(
                 "simple_notification",
                 {

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..ar24.errors import AR24Error
-from ..tools import ar24_user_error
+from ..tools import RELOAD, ar24_user_error, notification
 
 
 class Ar24PaymentMethod(models.Model):
@@ -77,21 +77,21 @@ class Ar24PaymentMethod(models.Model):
                 created += 1
         gone = self.search([("user_id", "=", user.id), ("slug", "not in", [m.get("slug") for m in remote])])
         gone.action_archive()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if remote else "warning",
-                "title": self.env._("AR24 payment methods"),
-                "message": self.env._(
-                    "%(created)s imported, %(updated)s updated, %(archived)s archived (no longer on AR24).",
-                    created=created,
-                    updated=updated,
-                    archived=len(gone),
-                )
-                if remote
-                else self.env._("Your AR24 account has no payment method yet: add one on AR24's site first."),
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        if not remote:
+            return notification(
+                self.env._("AR24 payment methods"),
+                self.env._("Your AR24 account has no payment method yet: add one on AR24's site first."),
+                "warning",
+                RELOAD,
+            )
+        return notification(
+            self.env._("AR24 payment methods"),
+            self.env._(
+                "%(created)s imported, %(updated)s updated, %(archived)s archived (no longer on AR24).",
+                created=created,
+                updated=updated,
+                archived=len(gone),
+            ),
+            "success",
+            RELOAD,
+        )

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 
 from ..ar24.client import AR24Client, base_url_for
 from ..ar24.errors import AR24Error
-from ..tools import ar24_translate, ar24_user_error
+from ..tools import ar24_translate, ar24_user_error, notification
 
 _logger = logging.getLogger(__name__)
 
@@ -135,17 +135,11 @@ class ResCompany(models.Model):
             raise ar24_user_error(self.env, exc, self.env._("AR24 connection test")) from exc
         self._ar24_activate_jobs()
         environment = dict(self._fields["ar24_environment"]._description_selection(self.env))[self.ar24_environment]
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("AR24 connection works"),
-                "message": self.env._(
-                    "%(company)s reaches AR24 (%(environment)s): token, private key and clock are right.",
-                    company=self.name,
-                    environment=environment,
-                ),
-                "sticky": False,
-            },
-        }
+        return notification(
+            self.env._("AR24 connection works"),
+            self.env._(
+                "%(company)s reaches AR24 (%(environment)s): token, private key and clock are right.",
+                company=self.name,
+                environment=environment,
+            ),
+        )

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..ar24.errors import AR24ApiError, AR24Error
-from ..tools import ar24_user_error
+from ..tools import CLOSE, ar24_user_error, notification
 
 
 class Ar24OtpWizard(models.TransientModel):
@@ -119,14 +119,6 @@ class Ar24OtpWizard(models.TransientModel):
         self.ensure_one()
         if not self.result_message:
             raise UserError(self.env._("Enter the 6-digit OTP code first."))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning" if self.failed_count else "success",
-                "title": self.env._("OTP validation"),
-                "message": self.result_message,
-                "sticky": bool(self.failed_count),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.env._("OTP validation"), self.result_message, "warning" if self.failed_count else "success", CLOSE
+        )

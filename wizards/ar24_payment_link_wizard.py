@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..tools import CLOSE, notification
+
 
 class Ar24PaymentLinkWizard(models.TransientModel):
     """Seed "Liste des moyens de paiement AR24": each entity beside the AR24 payment method it is charged to.
@@ -48,16 +50,12 @@ class Ar24PaymentLinkWizard(models.TransientModel):
             if line.company_id.ar24_payment_method_id != line.payment_method_id:
                 line.company_id.sudo().ar24_payment_method_id = line.payment_method_id
                 changed += 1
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Payment methods linked"),
-                "message": self.env._("%(count)s entities changed.", count=changed),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.env._("Payment methods linked"),
+            self.env._("%(count)s entities changed.", count=changed),
+            "success",
+            CLOSE,
+        )
 
 
 class Ar24PaymentLinkLine(models.TransientModel):
