@@ -1,6 +1,7 @@
 from . import ar24_payment_method
 from . import ar24_upload
 from . import ar24_letter
+from . import ir_actions_report
 from . import res_company
 from . import res_config_settings
 from . import res_users

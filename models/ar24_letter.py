@@ -591,58 +591,86 @@ class Ar24Letter(models.Model):
 
     # ------------------------------------------------------------------ preparing
     def _ar24_render_pdf(self):
-        """Render the letter's text to an A4 PDF (one record per call: wkhtmltopdf renders one at a time)."""
+        """Render the text of the letters that have no PDF yet, each to its own A4 PDF.
+
+        wkhtmltopdf renders a letter per run; ``ar24_lre.render_processes`` runs go at a time
+        with ``ar24_lre.print_delay`` ms of script delay (see ``_ar24_render_pdfs``).
+        """
+        todo = self.filtered(lambda letter: not letter.pdf_attachment_id)
+        if not todo:
+            return
         report = self.env.ref("ar24_lre.action_report_ar24_letter")
-        for letter in self:
-            if letter.pdf_attachment_id:
-                continue
-            content, _kind = report._render_qweb_pdf(report.report_name, res_ids=[letter.id])
-            letter.pdf_attachment_id = self.env["ir.attachment"].create(
+        if modules.module.current_test and not self.env.context.get("force_report_rendering"):
+            # Odoo's tests render reports as HTML (no wkhtmltopdf): keep its fallback, per letter
+            contents = {
+                letter.id: report._render_qweb_pdf(report.report_name, res_ids=letter.ids)[0] for letter in todo
+            }
+        else:
+            params = self.env["ir.config_parameter"].sudo()
+            contents = report._ar24_render_pdfs(
+                todo.ids,
+                processes=int(params.get_param("ar24_lre.render_processes", 4)),
+                print_delay_ms=int(params.get_param("ar24_lre.print_delay", 0)),
+            )
+        attachments = self.env["ir.attachment"].create(
+            [
                 {
                     "name": "%s.pdf" % letter.name.replace("/", "-"),
-                    "raw": content,
+                    "raw": contents[letter.id],
                     "mimetype": "application/pdf",
                     "res_model": letter._name,
                     "res_id": letter.id,
                 }
-            )
+                for letter in todo
+            ]
+        )
+        for letter, attachment in zip(todo, attachments):
+            letter.pdf_attachment_id = attachment
 
     def _ar24_prepare(self, client, workers=None):
-        """Render and upload what AR24 needs; shared attachments are uploaded once.
-
-        Returns {letter id: [AR24 file ids]}, the letter's own PDF first. A letter whose upload
-        AR24 refuses gets the error and is left out; the others go on.
-        """
+        """Render and upload what AR24 needs before the OTP validation; shared attachments are
+        uploaded once. A letter whose upload AR24 refuses gets the error; the others go on."""
         self._ar24_render_pdf()
         workers = workers or AR24Workers(lambda: client)
-        file_ids = {}
-        for (company, user), letters in self._ar24_groups().items():
-            files = (
-                self.env["ar24.upload"].sudo()._file_ids_for(company, user.ar24_user_id, letters.attachment_ids, client)
-            )
-            # each letter's own PDF is unique (it carries the reference): never deduplicated
+        for (_company, user), letters in self._ar24_groups().items():
+            letters._ar24_shared_file_ids(client)
             missing = letters.filtered(lambda letter: not letter.body_file_id)
-            payloads = [
-                (letter.pdf_attachment_id.with_context(bin_size=False).raw, letter.pdf_attachment_id.name)
-                for letter in missing
-            ]
             uploaded = workers.map(
-                lambda c, payload, uid=user.ar24_user_id: c.upload_attachment(uid, *payload), payloads
+                lambda c, payload, uid=user.ar24_user_id: c.upload_attachment(uid, *payload),
+                [letter._ar24_upload_payload() for letter in missing],
             )
             for letter, result in zip(missing, uploaded):
-                if isinstance(result, AR24Error):
-                    letter._ar24_set_error(result)
-                else:
-                    letter.body_file_id = result
-            for letter in letters.filtered("body_file_id"):
-                file_ids[letter.id] = [letter.body_file_id] + [files[a.id] for a in letter.attachment_ids]
-        return file_ids
+                letter._ar24_record_upload(result)
+
+    def _ar24_shared_file_ids(self, client):
+        """{attachment id: AR24 file id} of these letters' shared attachments (one sender and
+        entity); each is uploaded once per AR24 account."""
+        return (
+            self.env["ar24.upload"]
+            .sudo()
+            ._file_ids_for(self.company_id, self.user_id.ar24_user_id, self.attachment_ids, client)
+        )
+
+    def _ar24_upload_payload(self):
+        """(content, file name) of the letter's own PDF, read here: the workers must not touch the ORM."""
+        attachment = self.pdf_attachment_id.with_context(bin_size=False)
+        return attachment.raw, attachment.name
+
+    def _ar24_record_upload(self, result):
+        """Keep the AR24 file id of the letter's own PDF (unique: it finds the letter again after a
+        crash), or AR24's refusal. True when uploaded."""
+        self.ensure_one()
+        if isinstance(result, AR24Error):
+            self._ar24_set_error(result)
+            return False
+        self.body_file_id = result
+        return True
 
     def _ar24_groups(self):
         return self.grouped(lambda letter: (letter.company_id, letter.user_id))
 
-    def _ar24_mail_params(self, file_ids):
-        """Fields of POST /mail for this letter."""
+    def _ar24_mail_params(self):
+        """Fields of POST /mail for this letter, but its files (``attachment``)."""
         self.ensure_one()
         recipient = self.contact_id or self.partner_id
         email, _reason = self._ar24_recipient_email()
@@ -650,7 +678,6 @@ class Ar24Letter(models.Model):
             "to_email": email,
             "dest_statut": self.recipient_status,
             "content": html_sanitize(self.body or "") or self.subject,
-            "attachment": file_ids,
             "payment_slug": (self.payment_method_id or self.company_id.ar24_payment_method_id).slug,
             "ref_dossier": self.ref_dossier,
             "ref_client": self.ref_client,
@@ -795,21 +822,67 @@ class Ar24Letter(models.Model):
                     todo[start : start + chunk_size]._ar24_send_chunk(client, workers, user, otp_hash)
 
     def _ar24_send_chunk(self, client, workers, user, otp_hash):
-        try:
-            file_ids = self._ar24_prepare(client, workers)
-        except AR24Error as exc:
-            self._ar24_set_error(exc)
-            self._ar24_commit()
-            return
-        ready = self.filtered(lambda letter: letter.id in file_ids)
-        ready.write({"send_started_at": fields.Datetime.now()})
-        self._ar24_commit()  # from here on, a crash is reconciled, never re-sent blindly
-        calls = [(letter.send_type, letter._ar24_mail_params(file_ids[letter.id])) for letter in ready]
+        """Upload what AR24 lacks and POST each letter's /mail as soon as its files are there.
+
+        Every call goes through the workers (``ar24_lre.concurrency`` at a time) and the calls
+        overlap: a letter's /mail does not wait for the other letters' uploads, so the workers
+        stay busy. Exactly once: a letter's own file id and its ``send_started_at`` are committed
+        before its POST /mail leaves. A shared attachment AR24 refuses stops only its letters.
+        """
+        self._ar24_render_pdf()
+        company, ar24_user_id = self.company_id, user.ar24_user_id  # the workers must not touch the ORM
+        uploads = self.env["ar24.upload"].sudo()
         extra = {"auth_otp_hash": otp_hash} if otp_hash else {}
-        ar24_user_id = user.ar24_user_id  # read here: the workers must not touch the ORM
-        results = workers.map(lambda c, call: c.send_mail(ar24_user_id, call[0], **dict(call[1], **extra)), calls)
-        for letter, result in zip(ready, results):
-            letter._ar24_apply_send_result(result)
+
+        def upload(c, payload):
+            return c.upload_attachment(ar24_user_id, *payload)
+
+        def send(c, call):
+            return c.send_mail(ar24_user_id, call[0], **dict(call[1], **extra))
+
+        shared, missing = uploads._known_file_ids(company, ar24_user_id, self.attachment_ids)
+        pending = {}  # future -> (step, records)
+        for same_content in missing.values():
+            pending[workers.submit(upload, uploads._upload_payload(same_content[0]))] = ("shared", same_content)
+        for letter in self.filtered(lambda letter: not letter.body_file_id):
+            pending[workers.submit(upload, letter._ar24_upload_payload())] = ("own", letter)
+        # read while the uploads fly and the cache is warm: each commit below empties Odoo's cache
+        letters = {letter.id: letter for letter in self}
+        calls = {letter.id: (letter.send_type, letter._ar24_mail_params()) for letter in self}
+        needs = {letter.id: letter.attachment_ids.ids for letter in self}
+        own = {letter.id: letter.body_file_id for letter in self if letter.body_file_id}
+        waiting, failed = set(own), set()  # own file at AR24 / stopped by an upload
+        while True:
+            ready = [letter_id for letter_id in waiting if all(a in shared for a in needs[letter_id])]
+            if ready:
+                waiting.difference_update(ready)
+                self.browse(ready).write({"send_started_at": fields.Datetime.now()})
+                self._ar24_commit()  # from here on, a crash is reconciled, never re-sent blindly
+            for letter_id in ready:
+                product, params = calls[letter_id]
+                files = [own[letter_id], *(shared[a] for a in needs[letter_id])]
+                pending[workers.submit(send, (product, dict(params, attachment=files)))] = ("send", letters[letter_id])
+            if not pending:
+                break
+            for future in workers.wait_some(pending):
+                step, records = pending.pop(future)
+                result = future.result()
+                if step == "send":
+                    records._ar24_apply_send_result(result)
+                elif step == "own":
+                    if records._ar24_record_upload(result):
+                        own[records.id] = result
+                        if records.id not in failed:
+                            waiting.add(records.id)
+                    else:
+                        failed.add(records.id)
+                elif isinstance(result, AR24Error):
+                    stopped = [i for i in letters if i not in failed and set(needs[i]) & set(records.ids)]
+                    self.browse(stopped)._ar24_set_error(result)
+                    failed.update(stopped)
+                    waiting.difference_update(stopped)
+                else:
+                    shared.update(uploads._remember(company, ar24_user_id, records, result))
         self._ar24_commit()
 
     def _ar24_apply_send_result(self, result):

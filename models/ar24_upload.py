@@ -25,29 +25,47 @@ class Ar24Upload(models.Model):
     @api.model
     def _file_ids_for(self, company, ar24_user_id, attachments, client):
         """AR24 file ids of ``attachments`` (ir.attachment), uploading only what AR24 lacks."""
-        checksums = set(attachments.mapped("checksum"))
+        known, missing = self._known_file_ids(company, ar24_user_id, attachments)
+        for same_content in missing.values():
+            file_id = client.upload_attachment(ar24_user_id, *self._upload_payload(same_content[0]))
+            known.update(self._remember(company, ar24_user_id, same_content, file_id))
+        return known
+
+    @api.model
+    def _known_file_ids(self, company, ar24_user_id, attachments):
+        """({attachment id: AR24 file id} already uploaded, {checksum: attachments} to upload once)."""
         known = self.search(
-            [("checksum", "in", list(checksums)), ("ar24_user_id", "=", ar24_user_id), ("company_id", "=", company.id)]
+            [
+                ("checksum", "in", list(set(attachments.mapped("checksum")))),
+                ("ar24_user_id", "=", ar24_user_id),
+                ("company_id", "=", company.id),
+            ]
         )
-        by_checksum = {u.checksum: u.file_id for u in known}
-        result = {}
+        by_checksum = {upload.checksum: upload.file_id for upload in known}
+        found, missing = {}, {}
         for attachment in attachments:
-            if attachment.checksum not in by_checksum:
-                file_id = client.upload_attachment(
-                    ar24_user_id,
-                    attachment.with_context(bin_size=False).raw,
-                    attachment.name,
-                    attachment.mimetype or "application/octet-stream",
-                )
-                self.create(
-                    {
-                        "checksum": attachment.checksum,
-                        "file_name": attachment.name,
-                        "ar24_user_id": ar24_user_id,
-                        "company_id": company.id,
-                        "file_id": file_id,
-                    }
-                )
-                by_checksum[attachment.checksum] = file_id
-            result[attachment.id] = by_checksum[attachment.checksum]
-        return result
+            if attachment.checksum in by_checksum:
+                found[attachment.id] = by_checksum[attachment.checksum]
+            else:
+                missing[attachment.checksum] = missing.get(attachment.checksum, attachment.browse()) | attachment
+        return found, missing
+
+    @api.model
+    def _upload_payload(self, attachment):
+        """(content, file name, content type), read here: the workers must not touch the ORM."""
+        attachment = attachment.with_context(bin_size=False)
+        return attachment.raw, attachment.name, attachment.mimetype or "application/octet-stream"
+
+    @api.model
+    def _remember(self, company, ar24_user_id, same_content, file_id):
+        """Record that AR24 holds this content; {attachment id: file id} for ``same_content``."""
+        self.create(
+            {
+                "checksum": same_content[0].checksum,
+                "file_name": same_content[0].name,
+                "ar24_user_id": ar24_user_id,
+                "company_id": company.id,
+                "file_id": file_id,
+            }
+        )
+        return dict.fromkeys(same_content.ids, file_id)

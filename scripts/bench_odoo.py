@@ -28,7 +28,6 @@ import traceback
 import urllib.request
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
 from odoo.tests.common import new_test_user
 
 from odoo.addons.ar24_lre.ar24.client import AR24Client
@@ -104,6 +103,7 @@ class Bench:
         self.private_key = os.environ.get("BENCH_PRIVATE_KEY", "bench-private-key")
         self.latency_ms = int(os.environ.get("BENCH_LATENCY_MS", "50"))
         self.sizes = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000").split(",")]
+        self.render_size = int(os.environ.get("BENCH_RENDER", "100"))
         self.sync_size = int(os.environ.get("BENCH_SYNC", "10000"))
         self.sync_changed = int(os.environ.get("BENCH_SYNC_CHANGED", str(self.sync_size // 10)))
         self.consent_size = int(os.environ.get("BENCH_CONSENTS", "10000"))
@@ -250,27 +250,45 @@ class Bench:
         return result
 
     def render(self, letters):
-        """The letters' PDFs with the module's QWeb report as the engine makes them (one wkhtmltopdf
-        run per letter), then the same letters in a single run (what a batched rendering costs)."""
-        letters[0]._ar24_render_pdf()  # warm-up: the report's assets are compiled on first use
+        """The letters' own PDFs with the module's QWeb report and the real wkhtmltopdf: Odoo's way
+        (``_render_qweb_pdf``, one run at a time with its ``report.print_delay``) on a few letters,
+        then the engine's (``_ar24_render_pdf``: ``ar24_lre.render_processes`` runs at a time,
+        ``ar24_lre.print_delay``) on the rest of the batch."""
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        letters[:1]._ar24_render_pdf()  # warm-up: the report's assets are compiled on first use
         self.commit()
+        few = letters[1:6]
+        started = time.perf_counter()
+        for letter in few:
+            report._render_qweb_pdf(report.report_name, res_ids=letter.ids)
+        odoo_per_letter = (time.perf_counter() - started) / len(few)
+        self.env.cr.rollback()
         rest = letters[1:]
+        cpu_before = os.times()
         started = time.perf_counter()
         rest._ar24_render_pdf()
-        per_letter = (time.perf_counter() - started) / len(rest)
+        seconds = time.perf_counter() - started
+        cpu_after = os.times()
         self.commit()
-        result = {"letters": len(rest), "per_letter_s": per_letter, "server": self.report_server()}
-        report = self.env.ref("ar24_lre.action_report_ar24_letter")
-        started = time.perf_counter()
-        try:
-            streams = report._render_qweb_pdf_prepare_streams(report.report_name, {}, res_ids=rest.ids)
-        except UserError as exc:  # unpatched Qt: wkhtmltopdf cannot render several documents at once
-            result["batched_error"] = str(exc.args[0] if exc.args else exc)
-        else:
-            result["batched_per_letter_s"] = (time.perf_counter() - started) / len(rest)
-            result["batched_split_ok"] = sorted(streams) == sorted(rest.ids)
-        self.env.cr.rollback()
-        return result
+        params = self.env["ir.config_parameter"].sudo()
+        return {
+            "letters": len(rest),
+            "odoo_letters": len(few),
+            "odoo_per_letter_s": odoo_per_letter,
+            "odoo_print_delay_ms": int(params.get_param("report.print_delay", 1000)),
+            "per_letter_s": seconds / len(rest),
+            # wkhtmltopdf's own CPU (children) and Odoo's (rendering the QWeb, writing files)
+            "cpu_per_letter_s": (
+                (cpu_after.children_user + cpu_after.children_system)
+                - (cpu_before.children_user + cpu_before.children_system)
+            )
+            / len(rest),
+            "odoo_cpu_per_letter_s": ((cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system))
+            / len(rest),
+            "processes": int(params.get_param("ar24_lre.render_processes", 4)),
+            "cores": os.cpu_count(),
+            "server": self.report_server(),
+        }
 
     def report_server(self):
         url = self.env["ir.config_parameter"].sudo().get_param("report.url")
@@ -304,7 +322,7 @@ class Bench:
         self.env.invalidate_all()
         before, started = self.queries(), time.perf_counter()
         try:
-            with PhaseTimer(type(letters), ("_ar24_reconcile", "_ar24_prepare", "_ar24_send_chunk")) as phases:
+            with PhaseTimer(type(letters), ("_ar24_reconcile", "_ar24_render_pdf", "_ar24_send_chunk")) as phases:
                 letters._ar24_send()
         finally:
             seconds = time.perf_counter() - started
@@ -329,16 +347,19 @@ class Bench:
         }
 
     def send_bench(self):
-        for index, size in enumerate(self.sizes):
+        for size in self.sizes:
             letters = self.letters(size)
             figures = {"wizard": self.wizard(letters)}
-            if index == 0:
-                self.figures["render"] = self.render(letters)
-            else:
-                self.fake_pdfs(letters)
+            self.fake_pdfs(letters)
             figures["send"] = self.send(letters)
             self.figures["sizes"][str(size)] = figures
             self.commit()
+        # the letters' own PDFs, then a whole send as the background queue does it: render + AR24
+        size = self.render_size
+        self.figures["render"] = self.render(self.letters(size))
+        letters = self.letters(size)
+        self.figures["whole_send"] = dict(self.send(letters), letters=size)
+        self.commit()
 
     # ------------------------------------------------------------------ status sync
     def sync_bench(self):

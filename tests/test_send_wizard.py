@@ -1,4 +1,5 @@
 import base64
+import json
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
@@ -345,3 +346,58 @@ class TestSendWizard(AR24Case):
         self.assertEqual(len(self.controls.calls("send_mail")), 1)
         self.assertEqual(letters[0].state, "draft")
         self.assertEqual(self.denise.ar24_consent_state, "refused")
+
+    def test_each_letter_leaves_with_its_own_pdf_when_calls_overlap(self):
+        """Uploads and POST /mail overlap (3 at a time, chunks of 4): each letter still reaches AR24
+        once, with its own PDF first and the shared annex uploaded once; a refused upload stops
+        only its letter."""
+        params = self.env["ir.config_parameter"].sudo()
+        for key, value in (("concurrency", 3), ("chunk_size", 4), ("max_retries", 0)):
+            params.set_param("ar24_lre.%s" % key, value)
+        partners = self.env["res.partner"].create(
+            [{"name": "Owner %s" % i, "email": "owner%s@example.org" % i} for i in range(7)]
+        )
+        for partner in partners:
+            self._consent(partner)
+        letters = self._letters(partners)
+        letters[:1]._ar24_shared_file_ids(self.company._ar24_client())  # the annex is at AR24 already
+        self.controls.faults(script=[{"route": "upload_attachment", "kind": "http_500"}])
+        letters._ar24_send()
+        failed = letters.filtered(lambda letter: letter.state == "error")
+        self.assertEqual(len(failed), 1, "the refused upload stops its letter only")
+        self.assertFalse(failed.ar24_id or failed.send_started_at or failed.body_file_id)
+        self.assertEqual(failed.error_code, "transport")
+        sent = letters - failed
+        self.assertEqual(set(sent.mapped("state")), {"waiting"}, sent.mapped("error_message"))
+        uploads = self.controls.calls("upload_attachment")
+        self.assertEqual(len([c for c in uploads if c["params"].get("file_name") == "convocation.pdf"]), 1)
+        self.assertEqual(len(self.controls.calls("send_mail")), 6)
+        shared = self.env["ar24.upload"].search([("file_name", "=", "convocation.pdf")]).file_id
+        rows = self.emulator.store.all("SELECT id, data FROM mails WHERE id_user = ?", (self.sender["id_user"],))
+        at_ar24 = {mail["to_email"]: dict(mail, id=row["id"]) for row in rows for mail in [json.loads(row["data"])]}
+        self.assertEqual(len(at_ar24), 6)
+        for letter in sent:
+            mail = at_ar24[letter.partner_id.email]
+            self.assertEqual([int(i) for i in mail["attachments"]], [letter.body_file_id, shared], letter.name)
+            self.assertEqual(int(mail["id"]), letter.ar24_id)
+
+    def test_a_refused_shared_annex_stops_only_its_letters(self):
+        params = self.env["ir.config_parameter"].sudo()
+        for key, value in (("concurrency", 1), ("max_retries", 0)):
+            params.set_param("ar24_lre.%s" % key, value)
+        annex = self._attachment("reglement.pdf", make_pdf(["Règlement de copropriété"]))
+        with_annex = self._letters(self.denise | self.alfred, attachment_ids=[(6, 0, annex.ids)])
+        without = self._letters(self.agency, attachment_ids=[])
+        self.controls.faults(script=[{"route": "upload_attachment", "kind": "http_500"}])  # the annex, first
+        (with_annex | without)._ar24_send()
+        self.assertEqual(without.state, "waiting", without.error_message)
+        self.assertRecordValues(
+            with_annex, [{"state": "error", "error_code": "transport", "ar24_id": 0, "send_started_at": False}] * 2
+        )
+        self.assertEqual(len(self.controls.calls("send_mail")), 1)
+        # sent again, the annex is uploaded this time and both letters leave, once each
+        with_annex._ar24_send()
+        self.assertEqual(with_annex.mapped("state"), ["waiting", "waiting"], with_annex.mapped("error_message"))
+        self.assertEqual(len(self.controls.calls("send_mail")), 3)
+        names = [c["params"].get("file_name") for c in self.controls.calls("upload_attachment")]
+        self.assertEqual(names.count("reglement.pdf"), 2, "refused once, then uploaded once")

@@ -1,7 +1,7 @@
 """Concurrent AR24 calls from Odoo: pure HTTP in worker threads, never the ORM."""
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..ar24.errors import AR24Error
 
@@ -36,6 +36,20 @@ class AR24Workers:
         if self.pool is None or len(items) < 2:
             return [self._run(func, item) for item in items]
         return list(self.pool.map(lambda item: self._run(func, item), items))
+
+    def submit(self, func, item):
+        """A future of ``func(client, item)`` (or its AR24Error); run at once without a pool."""
+        if self.pool is not None:
+            return self.pool.submit(self._run, func, item)
+        future = Future()
+        future.set_result(self._run(func, item))
+        return future
+
+    @staticmethod
+    def wait_some(futures):
+        """The futures done so far, at least one: the caller records them and submits what follows."""
+        done, _pending = wait(futures, return_when=FIRST_COMPLETED)
+        return done
 
     def __enter__(self):
         return self

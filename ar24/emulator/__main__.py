@@ -15,7 +15,9 @@ def main(argv=None):
     parser.add_argument("--token", default="emulator-token")
     parser.add_argument("--private-key", default="emulator-private-key")
     parser.add_argument("--state", default=":memory:", help="SQLite file kept across restarts")
-    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="each API call is answered this long after it arrived (work included)"
+    )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of API calls that fail (0..1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault draw")
     parser.add_argument("--date-grace", type=int, default=300, help="seconds a request date may be old")

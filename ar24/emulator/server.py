@@ -272,7 +272,18 @@ class Handler(BaseHTTPRequestHandler):
                 params[key] = value
         return params, files
 
+    def _wait_latency(self):
+        """Answer an API call ``latency_ms`` after it arrived: the emulator's own work is part of
+        the time AR24 takes to answer, as it is for the real service (a latency figure means the
+        time a client waits, not a sleep added to whatever the emulator spends)."""
+        due, self._due = getattr(self, "_due", None), None
+        if due is not None:
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
     def _send(self, code, payload, content_type="application/json"):
+        self._wait_latency()
         body = (
             payload
             if isinstance(payload, bytes)
@@ -286,6 +297,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _drop(self):
         """Close the connection without an answer (the client sees a cut connection)."""
+        self._wait_latency()
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -293,15 +305,16 @@ class Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ AR24 API
     def _api(self, method, path):
         app = self.app
+        if app.config.latency_ms:
+            self._due = time.monotonic() + app.config.latency_ms / 1000.0
         name = API_PATHS.get((method, path))
         params, files = self._form(method)
         fault = app.config.draw_fault(name or path)
         app.record_call(method, name or path, params, fault)
-        if app.config.latency_ms:
-            time.sleep(app.config.latency_ms / 1000.0)
         if fault == "http_500":
             return self._send(500, "Internal Server Error", "text/plain")
         if fault == "timeout":
+            self._due = None
             time.sleep(app.config.timeout_seconds)
             return self._drop()
         if fault == "maintenance" or app.config.maintenance:
