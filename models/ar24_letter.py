@@ -817,7 +817,7 @@ class Ar24Letter(models.Model):
                     and (otp_hash or letter.send_type != "lre_eidas")
                 )
             )
-            with AR24Workers(company._ar24_client_factory(), concurrency) as workers:
+            with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
                 for start in range(0, len(todo), chunk_size):
                     todo[start : start + chunk_size]._ar24_send_chunk(client, workers, user, otp_hash)
 

@@ -95,9 +95,10 @@ class ResCompany(models.Model):
             accept_language="en" if (self.env.lang or "").startswith("en") else None,
         )
 
-    def _ar24_client_factory(self):
-        """A callable building a fresh client with this company's settings (one per worker thread)."""
-        client = self._ar24_client()
+    def _ar24_client_factory(self, client=None):
+        """A callable building a fresh client with this company's settings (one per worker thread);
+        ``client``: one of this company's, to copy the settings from."""
+        client = client or self._ar24_client()
         settings = {k: v for k, v in vars(client).items() if k not in ("session", "calls")}
 
         def factory():

@@ -306,9 +306,13 @@ def odoo_table(table, figures):
         for phase, label in (("_ar24_send_chunk", "send: chunks (uploads + POST /mail, overlapped)"),):
             table.row(label, "  ".join("%8s" % seconds(s["phases"][phase]) for s in sends))
         ratios = [s["seconds"] / f for s, f in zip(sends, floors)]
-        for n, r in zip(sizes, ratios):
+        table.row(
+            "send: whole rounds = ceil(calls / conc.) x lat.",
+            "  ".join("%8s" % seconds(math.ceil(s["minimal_calls"] / concurrency) * latency) for s in sends),
+        )
+        for n, r, f in zip(sizes, ratios, per):
             table.row(
-                "send: time / floor, %s letters" % n,
+                "send: time / floor, %s letters%s" % (n, " (median of %d)" % f["runs"] if f.get("runs", 1) > 1 else ""),
                 "%.2fx" % r,
                 "<= %.2fx" % TARGETS["send_floor"],
                 r <= TARGETS["send_floor"],

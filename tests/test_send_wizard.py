@@ -401,3 +401,19 @@ class TestSendWizard(AR24Case):
         self.assertEqual(len(self.controls.calls("send_mail")), 3)
         names = [c["params"].get("file_name") for c in self.controls.calls("upload_attachment")]
         self.assertEqual(names.count("reglement.pdf"), 2, "refused once, then uploaded once")
+
+    def test_detail_lists_a_page_but_every_letter_is_counted_and_sent(self):
+        letters = self._letters(self.denise | self.alfred | self.agency | self.no_email)
+        with patch("odoo.addons.ar24_lre.wizards.ar24_send_wizard.DETAIL_LIMIT", 2):
+            wizard = self._wizard(letters, "ae")
+            self.assertRecordValues(
+                wizard,
+                [{"requested_count": 4, "compatible_count": 3, "incompatible_count": 1, "detail_hidden_count": 2}],
+            )
+            # the letter to fix is listed first
+            self.assertEqual(len(wizard.line_ids), 2)
+            self.assertEqual(wizard.line_ids.sorted("compatible")[0].letter_id.partner_id, self.no_email)
+            wizard.action_send()
+        self.assertEqual(len(self.controls.calls("send_mail")), 3)
+        self.assertEqual(set((letters - letters[3]).mapped("state")), {"waiting"})
+        self.assertEqual(letters[3].state, "draft")

@@ -7,6 +7,11 @@ from ..ar24 import pdfcheck
 from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES, PRODUCTS
 from ..models.res_company import SEND_TYPES
 
+# Rows of the per-letter detail: the letters to fix first, then a page of the others. Every letter
+# is checked and counted; storing a row per letter of a 1,000-letter batch would cost an INSERT
+# per hundred letters for rows nobody scrolls through.
+DETAIL_LIMIT = 80
+
 
 class Ar24SendWizard(models.TransientModel):
     """ "Envoyer en AR" (seed §3–§5): counts, per-letter detail, error summary, send.
@@ -31,6 +36,7 @@ class Ar24SendWizard(models.TransientModel):
         "ar24.send.wizard.error", "wizard_id", compute="_compute_error_line_ids", store=True, readonly=False
     )
     line_ids = fields.One2many("ar24.send.wizard.line", "wizard_id", compute="_compute_line_ids", store=True)
+    detail_hidden_count = fields.Integer("Letters not listed", compute="_compute_counts", store=True)
     warning_count = fields.Integer("Deadline warnings", compute="_compute_counts", store=True)
     page_count = fields.Integer("Pages to print", compute="_compute_counts", store=True)
     estimated_price = fields.Float("Estimated price (excl. tax)", compute="_compute_counts", store=True)
@@ -129,14 +135,24 @@ class Ar24SendWizard(models.TransientModel):
             cache[key] = {letter: letter._ar24_problems(self.send_type, pdf_cache, extra) for letter in self.letter_ids}
         return cache[key]
 
+    def _details(self):
+        """Values of the detail row of every letter (in ``_problems``' order), computed once per check."""
+        problems = self._problems()
+        cache = self.env.cr.cache
+        key = ("ar24_send_wizard_details", id(problems))
+        if cache.get(key, (None,))[0] is not problems:
+            cache[key] = (problems, [self._detail_values(letter, found) for letter, found in problems.items()])
+        return cache[key][1]
+
+    def _letters_where(self, compatible):
+        problems = self._problems()
+        return self.letter_ids.filtered(lambda letter: (not problems[letter]) == compatible)
+
     @api.depends("letter_ids", "send_type", "check_token", "attachment_ids", "body", "template_id")
     def _compute_line_ids(self):
         for wizard in self:
-            lines = [
-                Command.create(wizard._detail_values(letter, problems))
-                for letter, problems in wizard._problems().items()
-            ]
-            wizard.line_ids = [Command.clear()] + lines
+            rows = sorted(wizard._details(), key=lambda values: values["compatible"])[:DETAIL_LIMIT]
+            wizard.line_ids = [Command.clear()] + [Command.create(values) for values in rows]
 
     @api.depends("letter_ids", "send_type", "check_token", "attachment_ids", "body", "template_id")
     def _compute_error_line_ids(self):
@@ -148,16 +164,18 @@ class Ar24SendWizard(models.TransientModel):
             ]
             wizard.error_line_ids = [Command.clear()] + errors
 
-    @api.depends("line_ids.compatible", "line_ids.deadline_warning", "line_ids.pages")
+    @api.depends("letter_ids", "send_type", "check_token", "attachment_ids", "body", "template_id")
     def _compute_counts(self):
         for wizard in self:
-            compatible = wizard.line_ids.filtered("compatible")
-            wizard.requested_count = len(wizard.line_ids)
+            details = wizard._details()
+            compatible = [values for values in details if values["compatible"]]
+            wizard.requested_count = len(details)
             wizard.compatible_count = len(compatible)
             wizard.incompatible_count = wizard.requested_count - wizard.compatible_count
-            wizard.warning_count = len(wizard.line_ids.filtered("deadline_warning"))
-            wizard.page_count = sum(compatible.mapped("pages"))
-            wizard.estimated_price = sum(compatible.mapped("price"))
+            wizard.detail_hidden_count = max(0, len(details) - DETAIL_LIMIT)
+            wizard.warning_count = len([values for values in details if values["deadline_warning"]])
+            wizard.page_count = sum(values["pages"] for values in compatible)
+            wizard.estimated_price = sum(values["price"] for values in compatible)
 
     def _error_values(self, letter, record, location, comment):
         values = {"letter_id": letter.id, "location": location, "comment": comment}
@@ -239,7 +257,7 @@ class Ar24SendWizard(models.TransientModel):
     def action_list_errors(self):
         """Seed "Lister les événements en erreur": the letters that cannot go, in a list."""
         self.ensure_one()
-        letters = self.line_ids.filtered(lambda line: not line.compatible).letter_id
+        letters = self._letters_where(compatible=False)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Letters in error"),
@@ -257,7 +275,7 @@ class Ar24SendWizard(models.TransientModel):
             for sender, letters in self.letter_ids.grouped("user_id").items():
                 self.env["res.partner"]._ar24_consent_refresh_for_send(letters.partner_id, sender=sender)
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
-        compatible = self.line_ids.filtered("compatible").letter_id
+        compatible = self._letters_where(compatible=True)
         if not compatible:
             raise UserError(
                 self.env._(
