@@ -707,6 +707,15 @@ class Ar24Letter(models.Model):
     # ------------------------------------------------------------------ wizard outcomes
     def _ar24_prepare_for_otp(self):
         """LRE eIDAS: render and upload now, then wait in to_valid for the sender's OTP code."""
+        prepared = self._ar24_prepare_in_groups()
+        return self._ar24_notification(
+            self.env._("Letters ready for OTP validation"),
+            self.env._("%(count)s letters wait for your OTP code in “Awaiting OTP validation”.", count=len(prepared)),
+            "success" if prepared == self else "warning",
+        )
+
+    def _ar24_prepare_in_groups(self):
+        """Render and upload per sender; the letters ready for the OTP code (to_valid)."""
         prepared = self.browse()
         for (company, _user), letters in self._ar24_groups().items():
             try:
@@ -714,38 +723,68 @@ class Ar24Letter(models.Model):
             except AR24Error as exc:
                 letters._ar24_set_error(exc)
                 continue
-            letters.write({"state": "to_valid", "error_code": False, "error_message": False})
-            prepared |= letters
-        return self._ar24_notification(
-            self.env._("Letters ready for OTP validation"),
-            self.env._("%(count)s letters wait for your OTP code in “Awaiting OTP validation”.", count=len(prepared)),
-            "success" if prepared == self else "warning",
-        )
+            ready = letters.filtered("body_file_id")
+            ready.write({"state": "to_valid", "error_code": False, "error_message": False, "send_queued": False})
+            prepared |= ready
+        return prepared
 
     def _ar24_send_or_queue(self):
-        """Avis électronique and paper letters leave at once; large batches go to the background."""
+        """What the wizard hands over leaves now; a large batch goes to the background queue.
+
+        Avis électronique and paper letters are sent; qualified LRE letters are rendered and
+        uploaded, then wait for the OTP code. Rendering takes a moment per letter: a batch
+        larger than ``ar24_lre.inline_limit`` must not hold the sender's browser (nor outlast the
+        request's time limit), the queue's job does it and tells him when it is done.
+        """
         limit = int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
         if len(self) > limit:
             self.write({"send_queued": True})
             self.env.ref("ar24_lre.ir_cron_ar24_send_queue")._trigger()
-            return self._ar24_notification(
-                self.env._("Registered letters are being sent"),
-                self.env._(
+            if all(letter.send_type == "lre_eidas" for letter in self):
+                message = self.env._(
+                    "%(count)s letters are being prepared in the background; you will be told when they wait "
+                    "for your OTP code.",
+                    count=len(self),
+                )
+            else:
+                message = self.env._(
                     "%(count)s letters are being sent in the background; their states update as AR24 accepts them.",
                     count=len(self),
-                ),
-                "info",
-            )
+                )
+            return self._ar24_notification(self.env._("Registered letters are being sent"), message, "info")
+        lre = self.filtered(lambda letter: letter.send_type == "lre_eidas")
+        if lre:
+            return lre._ar24_prepare_for_otp()
         self._ar24_send()
         message, failed = self._ar24_send_summary()
         return self._ar24_notification(self.env._("Registered letters"), message, "warning" if failed else "success")
 
     def _ar24_send_summary(self):
-        """(sentence, letters not sent) after a send: how many left, which did not and why."""
-        failed = self.filtered(lambda letter: not letter.ar24_id)
-        message = self.env._(
-            "%(sent)s of %(count)s letters handed to AR24.", sent=len(self) - len(failed), count=len(self)
-        )
+        """(sentence, letters not sent) after a send: how many left (or, for qualified LRE, wait
+        for the OTP code), which did not and why."""
+        lre = self.filtered(lambda letter: letter.send_type == "lre_eidas")
+        parts, failed = [], self.browse()
+        if self - lre:
+            not_sent = (self - lre).filtered(lambda letter: not letter.ar24_id)
+            parts.append(
+                self.env._(
+                    "%(sent)s of %(count)s letters handed to AR24.",
+                    sent=len(self - lre) - len(not_sent),
+                    count=len(self - lre),
+                )
+            )
+            failed |= not_sent
+        if lre:
+            not_ready = lre.filtered(lambda letter: letter.state != "to_valid" and not letter.ar24_id)
+            parts.append(
+                self.env._(
+                    "%(ready)s of %(count)s qualified LRE letters wait for your OTP code in “Awaiting OTP validation”.",
+                    ready=len(lre) - len(not_ready),
+                    count=len(lre),
+                )
+            )
+            failed |= not_ready
+        message = " ".join(parts)
         if failed:
             message += " " + self.env._(
                 "Not sent: %(letters)s.",
@@ -764,7 +803,9 @@ class Ar24Letter(models.Model):
             letters = self.search(domain, limit=batch_size, order="id").try_lock_for_update()
             if not letters:
                 return
-            letters._ar24_send()
+            lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+            lre._ar24_prepare_in_groups()
+            (letters - lre)._ar24_send()
             letters.filtered("send_queued").write({"send_queued": False})
             letters._ar24_report_to_senders()
             remaining = self.search_count(domain)
@@ -781,7 +822,7 @@ class Ar24Letter(models.Model):
                 "simple_notification",
                 {
                     "type": "warning" if failed else "success",
-                    "title": self.env._("Registered letters sent in the background"),
+                    "title": self.env._("Registered letters: background batch done"),
                     "message": message,
                     "sticky": bool(failed),
                 },

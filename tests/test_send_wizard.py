@@ -417,3 +417,29 @@ class TestSendWizard(AR24Case):
         self.assertEqual(len(self.controls.calls("send_mail")), 3)
         self.assertEqual(set((letters - letters[3]).mapped("state")), {"waiting"})
         self.assertEqual(letters[3].state, "draft")
+
+    def test_large_lre_batch_is_prepared_in_the_background(self):
+        """Rendering and uploading a large batch of qualified LRE must not hold the sender's browser:
+        the queue prepares it and tells him when the letters wait for his OTP code."""
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.inline_limit", 1)
+        letters = self._letters(self.denise | self.alfred, send_type="lre_eidas")
+        action = self._wizard(letters, "lre_eidas").action_send()
+        self.assertIn("prepared in the background", action["params"]["message"])
+        self.assertEqual(letters.mapped("state"), ["draft", "draft"])
+        self.assertFalse(self.controls.calls("upload_attachment"))
+        reports = []
+        original = type(self.ar24_user)._bus_send
+
+        def capture(user, kind, payload, **kwargs):
+            reports.append((user, payload))
+            return original(user, kind, payload, **kwargs)
+
+        with patch.object(type(self.ar24_user), "_bus_send", capture):
+            self.env["ar24.letter"]._cron_send_queue()
+        self.assertEqual(letters.mapped("state"), ["to_valid", "to_valid"])
+        self.assertEqual(letters.mapped("send_queued"), [False, False])
+        self.assertFalse(self.controls.calls("send_mail"), "a qualified LRE leaves only with the OTP code")
+        self.assertEqual(
+            [payload["message"] for user, payload in reports if user == self.ar24_user],
+            ["2 of 2 qualified LRE letters wait for your OTP code in “Awaiting OTP validation”."],
+        )

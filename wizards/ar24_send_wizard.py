@@ -285,9 +285,6 @@ class Ar24SendWizard(models.TransientModel):
         options = {"send_type": self.send_type, "print_color": self.print_color, "print_duplex": self.print_duplex}
         # write only what changes: a new option means a new PDF, and a letter AR24 may hold stays as it is
         compatible.filtered(lambda letter: any(letter[key] != value for key, value in options.items())).write(options)
-
-        if self.send_type == "lre_eidas":
-            return compatible._ar24_prepare_for_otp()
         return compatible._ar24_send_or_queue()
 
 
