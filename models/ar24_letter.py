@@ -591,15 +591,18 @@ class Ar24Letter(models.Model):
 
     # ------------------------------------------------------------------ preparing
     def _ar24_render_pdf(self):
-        """Render the text of the letters that have no PDF yet, each to its own A4 PDF.
+        """Render the text of the letters that have no PDF yet, each to its own A4 PDF; returns
+        the letters that have their PDF. A letter that cannot be rendered is put in error with
+        the reason (wkhtmltopdf's message): it does not stop the others, nor the queue.
 
         wkhtmltopdf renders a letter per run; ``ar24_lre.render_processes`` runs go at a time
         with ``ar24_lre.print_delay`` ms of script delay (see ``_ar24_render_pdfs``).
         """
         todo = self.filtered(lambda letter: not letter.pdf_attachment_id)
         if not todo:
-            return
+            return self
         report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        errors = {}
         if modules.module.current_test and not self.env.context.get("force_report_rendering"):
             # Odoo's tests render reports as HTML (no wkhtmltopdf): keep its fallback, per letter
             contents = {
@@ -607,11 +610,18 @@ class Ar24Letter(models.Model):
             }
         else:
             params = self.env["ir.config_parameter"].sudo()
-            contents = report._ar24_render_pdfs(
-                todo.ids,
-                processes=int(params.get_param("ar24_lre.render_processes", 4)),
-                print_delay_ms=int(params.get_param("ar24_lre.print_delay", 0)),
-            )
+            try:
+                contents, errors = report._ar24_render_pdfs(
+                    todo.ids,
+                    processes=int(params.get_param("ar24_lre.render_processes", 4)),
+                    print_delay_ms=int(params.get_param("ar24_lre.print_delay", 0)),
+                )
+            except UserError as exc:
+                contents, errors = {}, dict.fromkeys(todo.ids, exc.args[0])
+        failed = todo.filtered(lambda letter: letter.id not in contents)
+        for letter in failed:
+            letter._ar24_set_render_error(errors.get(letter.id) or self.env._("The letter could not be rendered."))
+        rendered = todo - failed
         attachments = self.env["ir.attachment"].create(
             [
                 {
@@ -621,18 +631,31 @@ class Ar24Letter(models.Model):
                     "res_model": letter._name,
                     "res_id": letter.id,
                 }
-                for letter in todo
+                for letter in rendered
             ]
         )
-        for letter, attachment in zip(todo, attachments):
+        for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
+        return self - failed
+
+    def _ar24_set_render_error(self, reason):
+        self.write(
+            {
+                "state": "error",
+                "error_code": "render",
+                "error_message": self.env._("Its PDF could not be made: %s", reason),
+                "send_started_at": False,
+                "send_queued": False,
+            }
+        )
+        self._message_log(body=self.error_message)
 
     def _ar24_prepare(self, client, workers=None):
         """Render and upload what AR24 needs before the OTP validation; shared attachments are
         uploaded once. A letter whose upload AR24 refuses gets the error; the others go on."""
-        self._ar24_render_pdf()
+        rendered = self._ar24_render_pdf()
         workers = workers or AR24Workers(lambda: client)
-        for (_company, user), letters in self._ar24_groups().items():
+        for (_company, user), letters in rendered._ar24_groups().items():
             letters._ar24_shared_file_ids(client)
             missing = letters.filtered(lambda letter: not letter.body_file_id)
             uploaded = workers.map(
@@ -860,9 +883,16 @@ class Ar24Letter(models.Model):
             )
             with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
                 for start in range(0, len(todo), chunk_size):
-                    todo[start : start + chunk_size]._ar24_send_chunk(client, workers, user, otp_hash)
+                    todo[start : start + chunk_size]._ar24_send_chunk(workers, user, otp_hash)
 
-    def _ar24_send_chunk(self, client, workers, user, otp_hash):
+    def _ar24_send_chunk(self, workers, user, otp_hash):
+        """Render the letters' PDFs, then send those that have one (the others are in error)."""
+        rendered = self._ar24_render_pdf()
+        if rendered:
+            rendered._ar24_send_rendered(workers, user, otp_hash)
+        self._ar24_commit()
+
+    def _ar24_send_rendered(self, workers, user, otp_hash):
         """Upload what AR24 lacks and POST each letter's /mail as soon as its files are there.
 
         Every call goes through the workers (``ar24_lre.concurrency`` at a time) and the calls
@@ -870,7 +900,6 @@ class Ar24Letter(models.Model):
         stay busy. Exactly once: a letter's own file id and its ``send_started_at`` are committed
         before its POST /mail leaves. A shared attachment AR24 refuses stops only its letters.
         """
-        self._ar24_render_pdf()
         company, ar24_user_id = self.company_id, user.ar24_user_id  # the workers must not touch the ORM
         uploads = self.env["ar24.upload"].sudo()
         extra = {"auth_otp_hash": otp_hash} if otp_hash else {}

@@ -15,7 +15,8 @@ class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
     def _ar24_render_pdfs(self, res_ids, processes=4, print_delay_ms=0):
-        """{record id: PDF bytes}: one wkhtmltopdf run per record, ``processes`` runs at a time.
+        """({record id: PDF bytes}, {record id: why it failed}): one wkhtmltopdf run per record,
+        ``processes`` runs at a time; a record that fails does not stop the others.
 
         Odoo renders a batch in one wkhtmltopdf run only with the patched Qt (it splits the
         result by outlines); Debian's wkhtmltopdf cannot, so each registered letter takes a run
@@ -25,6 +26,8 @@ class IrActionsReport(models.Model):
         global ``report.print_delay`` (one second per letter) for this report only.
         """
         self.ensure_one()
+        if self.get_wkhtmltopdf_state() == "install":
+            raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The PDF can not be created."))
         report = self.with_context(debug=False)
         html = report._render_qweb_html(self.report_name, res_ids, data={"report_type": "pdf", "debug": False})[0]
         bodies, html_ids, header, footer, paper_args = report._prepare_html(html, report_model=self.model)
@@ -59,9 +62,13 @@ class IrActionsReport(models.Model):
                 jobs.append((res_id, source, target))
             with ThreadPoolExecutor(max(1, processes), thread_name_prefix="ar24_pdf") as pool:
                 runs = list(pool.map(lambda job: _run_wkhtmltopdf([*args, job[1], job[2]]), jobs))
-            return {
-                res_id: self._ar24_read_pdf(res_id, target, run) for (res_id, _source, target), run in zip(jobs, runs)
-            }
+            contents, errors = {}, {}
+            for (res_id, _source, target), run in zip(jobs, runs):
+                try:
+                    contents[res_id] = self._ar24_read_pdf(res_id, target, run)
+                except UserError as exc:
+                    errors[res_id] = exc.args[0]
+            return contents, errors
 
     def _ar24_read_pdf(self, res_id, path, run):
         """The PDF of one run, or the error wkhtmltopdf gave (with Odoo's leniency: exit code 1

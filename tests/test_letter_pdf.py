@@ -1,10 +1,13 @@
 import io
 import os
+import subprocess
+from unittest.mock import patch
 
 import pypdf
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.ar24_lre.models import ir_actions_report
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 from ..ar24.pdfcheck import check_pdf
@@ -38,6 +41,9 @@ class TestLetterPdf(TransactionCase):
                     "wkhtmltopdf is not installed: the letters' PDFs cannot be rendered (apt-get install wkhtmltopdf)"
                 )
             self.skipTest("wkhtmltopdf is not installed")
+        # the style sheets come from the Odoo server, which a test's open transaction would block:
+        # nothing listens here, so wkhtmltopdf renders without them
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
 
     def test_each_letter_gets_its_own_a4_pdf(self):
         long_body = "".join("<p>Résolution n°%d : approbation des comptes de l'exercice.</p>" % i for i in range(90))
@@ -47,11 +53,7 @@ class TestLetterPdf(TransactionCase):
                 for partner, body in zip(self.partners, ("<p>AG du 4 avril</p>", long_body, "<p>Relance</p>"))
             ]
         )
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("ar24_lre.render_processes", 2)
-        # the style sheets come from the Odoo server, which a test's open transaction would block:
-        # nothing listens here, so wkhtmltopdf renders without them
-        params.set_param("report.url", "http://127.0.0.1:9")
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.render_processes", 2)
         letters.with_context(force_report_rendering=True)._ar24_render_pdf()
         for letter in letters:
             attachment = letter.pdf_attachment_id
@@ -73,3 +75,30 @@ class TestLetterPdf(TransactionCase):
         before = letters.pdf_attachment_id
         letters.with_context(force_report_rendering=True)._ar24_render_pdf()
         self.assertEqual(letters.pdf_attachment_id, before)
+
+    def test_a_letter_that_cannot_be_rendered_is_in_error_and_the_others_go_on(self):
+        values = {"subject": "Relance", "body": "<p>Relance</p>"}
+        letters = self.env["ar24.letter"].create([dict(values, partner_id=partner.id) for partner in self.partners[:2]])
+        failing = "%d.html" % letters[1].id
+
+        def run(args):
+            if args[-2].endswith(failing):
+                return subprocess.CompletedProcess(args, -11, "", "Segmentation fault")
+            return real_run(args)
+
+        real_run = ir_actions_report._run_wkhtmltopdf
+        with patch.object(ir_actions_report, "_run_wkhtmltopdf", run):
+            rendered = letters.with_context(force_report_rendering=True)._ar24_render_pdf()
+        self.assertEqual(rendered, letters[0])
+        self.assertTrue(letters[0].pdf_attachment_id)
+        self.assertRecordValues(letters[1], [{"state": "error", "error_code": "render", "pdf_attachment_id": False}])
+        self.assertIn("Its PDF could not be made", letters[1].error_message)
+        self.assertIn("Segmentation fault", letters[1].error_message)
+
+    def test_without_wkhtmltopdf_the_letters_say_so(self):
+        values = {"partner_id": self.partners[0].id, "subject": "AG", "body": "<p>AG</p>"}
+        letter = self.env["ar24.letter"].create(values)
+        with patch.object(type(self.env["ir.actions.report"]), "get_wkhtmltopdf_state", lambda self: "install"):
+            self.assertFalse(letter.with_context(force_report_rendering=True)._ar24_render_pdf())
+        self.assertEqual(letter.state, "error")
+        self.assertIn("Unable to find Wkhtmltopdf", letter.error_message)
