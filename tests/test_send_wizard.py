@@ -60,6 +60,19 @@ class TestSendWizard(AR24Case):
         )
         return self.env["ar24.letter"].create([dict(vals, partner_id=p.id) for p in partners])
 
+    def _run_send_queue(self):
+        """Run the background queue's job; [(user, payload)] of what it told users in their browser."""
+        reports = []
+        original = type(self.ar24_user)._bus_send
+
+        def capture(user, kind, payload, **kwargs):
+            reports.append((user, payload))
+            return original(user, kind, payload, **kwargs)
+
+        with patch.object(type(self.ar24_user), "_bus_send", capture):
+            self.env["ar24.letter"]._cron_send_queue()
+        return reports
+
     def _wizard(self, letters, send_type="ae"):
         form = Form(
             self.env["ar24.send.wizard"]
@@ -280,19 +293,11 @@ class TestSendWizard(AR24Case):
         self.assertIn("in the background", action["params"]["message"])
         self.assertEqual(letters.mapped("send_queued"), [True, True])
         self.assertFalse(self.controls.calls("send_mail"))
-        reports = []
-        original = type(self.ar24_user)._bus_send
-
-        def capture(user, kind, payload, **kwargs):
-            reports.append((user, kind, payload))
-            return original(user, kind, payload, **kwargs)
-
-        with patch.object(type(self.ar24_user), "_bus_send", capture):
-            self.env["ar24.letter"]._cron_send_queue()
+        reports = self._run_send_queue()
         self.assertEqual(set(letters.mapped("state")), {"waiting"})
         self.assertEqual(letters.mapped("send_queued"), [False, False])
         # the sender is told in his browser how the background batch went
-        report = [payload for user, kind, payload in reports if user == self.ar24_user]
+        report = [payload for user, payload in reports if user == self.ar24_user]
         self.assertEqual(len(report), 1)
         self.assertEqual(report[0]["message"], "2 of 2 letters handed to AR24.")
 
@@ -427,15 +432,7 @@ class TestSendWizard(AR24Case):
         self.assertIn("prepared in the background", action["params"]["message"])
         self.assertEqual(letters.mapped("state"), ["draft", "draft"])
         self.assertFalse(self.controls.calls("upload_attachment"))
-        reports = []
-        original = type(self.ar24_user)._bus_send
-
-        def capture(user, kind, payload, **kwargs):
-            reports.append((user, payload))
-            return original(user, kind, payload, **kwargs)
-
-        with patch.object(type(self.ar24_user), "_bus_send", capture):
-            self.env["ar24.letter"]._cron_send_queue()
+        reports = self._run_send_queue()
         self.assertEqual(letters.mapped("state"), ["to_valid", "to_valid"])
         self.assertEqual(letters.mapped("send_queued"), [False, False])
         self.assertFalse(self.controls.calls("send_mail"), "a qualified LRE leaves only with the OTP code")
