@@ -286,38 +286,3 @@ class Ar24SendWizard(models.TransientModel):
         # write only what changes: a new option means a new PDF, and a letter AR24 may hold stays as it is
         compatible.filtered(lambda letter: any(letter[key] != value for key, value in options.items())).write(options)
         return compatible._ar24_send_or_queue()
-
-
-class Ar24SendWizardError(models.TransientModel):
-    _name = "ar24.send.wizard.error"
-    _description = "Problem preventing a registered letter"
-    _order = "id"
-
-    wizard_id = fields.Many2one("ar24.send.wizard", required=True, ondelete="cascade")
-    letter_id = fields.Many2one("ar24.letter", "Letter")
-    location = fields.Char(required=True)
-    comment = fields.Char(required=True)
-    partner_id = fields.Many2one("res.partner", "Partner to fix")
-    attachment_id = fields.Many2one("ir.attachment", "Attachment to fix")
-    company_id = fields.Many2one("res.company", "Entity to fix")
-    user_id = fields.Many2one("res.users", "Sender to fix")
-
-
-class Ar24SendWizardLine(models.TransientModel):
-    _name = "ar24.send.wizard.line"
-    _description = "Registered letter in the send wizard"
-    _order = "compatible, id"
-
-    wizard_id = fields.Many2one("ar24.send.wizard", required=True, ondelete="cascade")
-    letter_id = fields.Many2one("ar24.letter", "Letter")
-    recipient = fields.Char()
-    recipient_status = fields.Selection([("particulier", "Private person"), ("professionnel", "Professional")])
-    address = fields.Char("E-mail or postal address")
-    payment = fields.Char("Payment method")
-    content = fields.Char()
-    attachments = fields.Text()
-    info = fields.Text("Information")
-    compatible = fields.Boolean()
-    deadline_warning = fields.Text("Deadline")
-    pages = fields.Integer()
-    price = fields.Float("Estimated price")
