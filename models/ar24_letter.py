@@ -158,7 +158,9 @@ class Ar24Letter(models.Model):
     send_started_at = fields.Datetime(
         readonly=True, copy=False, help="Set while AR24 may hold the letter without Odoo knowing its number."
     )
-    send_queued = fields.Boolean(readonly=True, copy=False, index=True)
+    send_queued = fields.Boolean(
+        "In the send queue", readonly=True, copy=False, index=True, help="The background job will render and send it."
+    )
     # Legal deadline (décret du 17 mars 1967, art. 9 and 64) and paper fallback
     ag_date = fields.Date("General assembly date", help="Fills the deadline: 21 full days of notice.")
     must_be_received_by = fields.Date(
