@@ -924,6 +924,10 @@ class Ar24Letter(models.Model):
         needs = {letter.id: letter.attachment_ids.ids for letter in self}
         own = {letter.id: letter.body_file_id for letter in self if letter.body_file_id}
         waiting, failed = set(own), set()  # own file at AR24 / stopped by an upload
+        # AR24's answers are applied once the calls are done: this thread then only waits while
+        # the workers call AR24 (Python threads share one interpreter lock), and a crash before
+        # they are applied is reconciled like any unknown outcome (send_started_at is committed)
+        answers = []
         while True:
             ready = [letter_id for letter_id in waiting if all(a in shared for a in needs[letter_id])]
             if ready:
@@ -940,7 +944,7 @@ class Ar24Letter(models.Model):
                 step, records = pending.pop(future)
                 result = future.result()
                 if step == "send":
-                    records._ar24_apply_send_result(result)
+                    answers.append((records, result))
                 elif step == "own":
                     if records._ar24_record_upload(result):
                         own[records.id] = result
@@ -955,6 +959,8 @@ class Ar24Letter(models.Model):
                     waiting.difference_update(stopped)
                 else:
                     shared.update(uploads._remember(company, ar24_user_id, records, result))
+        for letter, result in answers:
+            letter._ar24_apply_send_result(result)
         self._ar24_commit()
 
     def _ar24_apply_send_result(self, result):

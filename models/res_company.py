@@ -1,8 +1,6 @@
 import logging
 import secrets
 
-import requests
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -98,15 +96,7 @@ class ResCompany(models.Model):
     def _ar24_client_factory(self, client=None):
         """A callable building a fresh client with this company's settings (one per worker thread);
         ``client``: one of this company's, to copy the settings from."""
-        client = client or self._ar24_client()
-        settings = {k: v for k, v in vars(client).items() if k not in ("session", "calls")}
-
-        def factory():
-            other = AR24Client.__new__(AR24Client)
-            other.__dict__.update(settings, session=requests.Session(), calls=0)
-            return other
-
-        return factory
+        return (client or self._ar24_client()).copy
 
     def _ar24_webhook_url(self):
         """URL AR24 calls back on each status change; carries this database's unguessable token."""

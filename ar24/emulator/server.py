@@ -199,6 +199,11 @@ class Handler(BaseHTTPRequestHandler):
     # the delayed ACK on every call (Nagle), which would distort every latency figure
     disable_nagle_algorithm = True
 
+    def parse_request(self):
+        # the moment the request arrived, before the emulator's own parsing and dispatching
+        self._arrived = time.monotonic()
+        return super().parse_request()
+
     def log_message(self, fmt, *args):  # quiet by default; --verbose turns it on
         _logger.debug("%s " + fmt, self.address_string(), *args)
 
@@ -273,7 +278,7 @@ class Handler(BaseHTTPRequestHandler):
         return params, files
 
     def _wait_latency(self):
-        """Answer an API call ``latency_ms`` after it arrived: the emulator's own work is part of
+        """Answer an API call ``latency_ms`` after its request line arrived: the emulator's own work is part of
         the time AR24 takes to answer, as it is for the real service (a latency figure means the
         time a client waits, not a sleep added to whatever the emulator spends)."""
         due, self._due = getattr(self, "_due", None), None
@@ -306,7 +311,7 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, method, path):
         app = self.app
         if app.config.latency_ms:
-            self._due = time.monotonic() + app.config.latency_ms / 1000.0
+            self._due = getattr(self, "_arrived", time.monotonic()) + app.config.latency_ms / 1000.0
         name = API_PATHS.get((method, path))
         params, files = self._form(method)
         fault = app.config.draw_fault(name or path)

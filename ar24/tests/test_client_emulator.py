@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from ar24 import crypto
-from ar24.client import AR24Client, base_url_for, encode_params
+from ar24.client import AR24Client, base_url_for, encode_params, new_session
 from ar24.emulator import EmulatorApp
 from ar24.errors import SLUG_MESSAGES, AR24ApiError, AR24MaintenanceError, AR24TransportError
 from ar24.pdf import make_pdf
@@ -495,3 +495,33 @@ def test_every_documented_slug_has_a_message():
     assert [s for s in documented if s not in SLUG_MESSAGES] == []
     assert AR24ApiError("missing_city").message == "AR24 needs the field city."
     assert pyotp  # the emulator's TOTP library is importable in the pure tier
+
+
+# ---------------------------------------------------------------- environment
+def test_proxy_and_ca_bundle_of_the_environment_are_honoured(monkeypatch):
+    """The session reads the environment once (not at every call), with requests' own meaning."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.syndic.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/syndic-ca.pem")
+    session = new_session("https://app.ar24.fr/api/")
+    assert session.proxies["https"] == "http://proxy.syndic.example:3128"
+    assert session.verify == "/etc/ssl/syndic-ca.pem"
+    assert session.trust_env is False
+    # NO_PROXY: the local emulator is reached directly
+    assert "https" not in new_session("http://127.0.0.1:8024/api/").proxies
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert new_session("https://app.ar24.fr/api/").verify is True
+
+
+def test_copies_share_the_settings_but_not_the_connection(sender):
+    client = AR24Client("http://127.0.0.1:1/api/", "token", "key", max_retries=1, accept_language="en")
+    other = client.copy()
+    assert other.session is not client.session
+    assert (other.base_url, other.token, other.private_key, other.max_retries, other.accept_language) == (
+        client.base_url,
+        client.token,
+        client.private_key,
+        1,
+        "en",
+    )
