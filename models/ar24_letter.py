@@ -677,9 +677,8 @@ class Ar24Letter(models.Model):
         )
 
     def _ar24_upload_payload(self):
-        """(content, file name) of the letter's own PDF, read here: the workers must not touch the ORM."""
-        attachment = self.pdf_attachment_id.with_context(bin_size=False)
-        return attachment.raw, attachment.name
+        """Upload arguments of the letter's own PDF (see ``ar24.upload._upload_payload``)."""
+        return self.env["ar24.upload"]._upload_payload(self.pdf_attachment_id)
 
     def _ar24_record_upload(self, result):
         """Keep the AR24 file id of the letter's own PDF (unique: it finds the letter again after a

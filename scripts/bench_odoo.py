@@ -375,6 +375,27 @@ class Bench:
         self.commit()
 
     # ------------------------------------------------------------------ status sync
+    def measure_sync(self, model_class, phase_names, call):
+        """(what ``call()`` returned, its figures): AR24 calls, proof downloads, SQL queries, time
+        and the time of the named phases, at the bench latency and from a cold ORM cache."""
+        self.env.invalidate_all()
+        mark = self.last_call_id()
+        self.controls.faults(latency_ms=self.latency_ms)
+        with DownloadCounter() as downloads, PhaseTimer(model_class, phase_names) as phases:
+            before, started = self.queries(), time.perf_counter()
+            result = call()
+            seconds = time.perf_counter() - started
+        self.controls.faults(latency_ms=0)
+        figures = {
+            "calls": sum(self.calls_since(mark).values()),
+            "downloads": downloads.count,
+            "queries": self.queries() - before,
+            "seconds": seconds,
+            "phases": phases.seconds,
+        }
+        self.commit()
+        return result, figures
+
     def sync_bench(self):
         size, changed = self.sync_size, self.sync_changed
         user, info = self.sender("status")
@@ -408,27 +429,10 @@ class Bench:
         runs = {}
         for run in ("first", "again"):
             todo = letters if run == "first" else letters.filtered(lambda x: x.state in OPEN_STATES)
-            self.env.invalidate_all()
-            mark = self.last_call_id()
-            self.controls.faults(latency_ms=self.latency_ms)
-            with (
-                DownloadCounter() as downloads,
-                PhaseTimer(type(todo), ("_ar24_groups", "_ar24_fetch_proofs")) as phases,
-            ):
-                before, started = self.queries(), time.perf_counter()
-                moved = todo._ar24_sync_status()
-                seconds = time.perf_counter() - started
-            self.controls.faults(latency_ms=0)
-            runs[run] = {
-                "letters": len(todo),
-                "changed": moved,
-                "calls": sum(self.calls_since(mark).values()),
-                "downloads": downloads.count,
-                "queries": self.queries() - before,
-                "seconds": seconds,
-                "phases": phases.seconds,
-            }
-            self.commit()
+            moved, figures = self.measure_sync(
+                type(todo), ("_ar24_groups", "_ar24_fetch_proofs"), todo._ar24_sync_status
+            )
+            runs[run] = dict(figures, letters=len(todo), changed=moved)
         self.figures["status_sync"] = dict(runs, size=size, expected_changes=changed)
 
     # ------------------------------------------------------------------ consent sync
@@ -446,27 +450,12 @@ class Bench:
                 user, info = self.sender("consent-%s" % run)
                 # the emulator's seeded address book: owner<i>@example.com, all accepted, each with a proof
                 self.controls.post("consents/seed", id_user=info["id_user"], count=count, status="accepted")
-            self.env.invalidate_all()
-            mark = self.last_call_id()
-            self.controls.faults(latency_ms=self.latency_ms)
-            with (
-                DownloadCounter() as downloads,
-                PhaseTimer(type(Partner), ("_ar24_consent_write", "_ar24_consent_attach_proofs")) as phases,
-            ):
-                before, started = self.queries(), time.perf_counter()
-                result = Partner._ar24_consent_sync_from_ar24(sender=user)
-                seconds = time.perf_counter() - started
-            self.controls.faults(latency_ms=0)
-            runs[run] = {
-                "consents": result["consents"],
-                "changed": len(result["changed"]),
-                "calls": sum(self.calls_since(mark).values()),
-                "downloads": downloads.count,
-                "queries": self.queries() - before,
-                "seconds": seconds,
-                "phases": phases.seconds,
-            }
-            self.commit()
+            result, figures = self.measure_sync(
+                type(Partner),
+                ("_ar24_consent_write", "_ar24_consent_attach_proofs"),
+                lambda user=user: Partner._ar24_consent_sync_from_ar24(sender=user),
+            )
+            runs[run] = dict(figures, consents=result["consents"], changed=len(result["changed"]))
         self.figures["consent_sync"] = dict(runs, size=size)
 
     def run(self):
