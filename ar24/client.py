@@ -122,9 +122,13 @@ class AR24Client:
         self.calls = 0  # HTTP requests sent, retries included (benchmarks read it)
 
     def copy(self):
-        """The same client with its own HTTP session (one per worker thread)."""
+        """The same client with its own HTTP session (one per worker thread), with this session's
+        proxies and certificate settings: the environment is not read again."""
         other = copy.copy(self)
-        other.session = new_session(self.base_url)
+        other.session = requests.Session()
+        other.session.proxies.update(self.session.proxies)
+        other.session.verify = self.session.verify
+        other.session.trust_env = self.session.trust_env
         other.calls = 0
         return other
 

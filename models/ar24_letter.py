@@ -923,9 +923,10 @@ class Ar24Letter(models.Model):
         needs = {letter.id: letter.attachment_ids.ids for letter in self}
         own = {letter.id: letter.body_file_id for letter in self if letter.body_file_id}
         waiting, failed = set(own), set()  # own file at AR24 / stopped by an upload
-        # AR24's answers are applied once the calls are done: this thread then only waits while
-        # the workers call AR24 (Python threads share one interpreter lock), and a crash before
-        # they are applied is reconciled like any unknown outcome (send_started_at is committed)
+        # AR24's answers are applied once nothing is left to submit: until then this thread only
+        # hands calls to the workers (Python threads share one interpreter lock), and a crash
+        # before they are applied is reconciled like any unknown outcome (send_started_at is
+        # committed)
         answers = []
         while True:
             ready = [letter_id for letter_id in waiting if all(a in shared for a in needs[letter_id])]
@@ -939,6 +940,9 @@ class Ar24Letter(models.Model):
                 pending[workers.submit(send, (product, dict(params, attachment=files)))] = ("send", letters[letter_id])
             if not pending:
                 break
+            if answers and not waiting and all(step == "send" for step, _records in pending.values()):
+                # nothing is left to submit: record the answers while the last calls fly
+                self._ar24_apply_answers(answers)
             for future in workers.wait_some(pending):
                 step, records = pending.pop(future)
                 result = future.result()
@@ -958,8 +962,13 @@ class Ar24Letter(models.Model):
                     waiting.difference_update(stopped)
                 else:
                     shared.update(uploads._remember(company, ar24_user_id, records, result))
+        self._ar24_apply_answers(answers)
+
+    def _ar24_apply_answers(self, answers):
+        """Record AR24's answers [(letter, result)] and commit; empties ``answers``."""
         for letter, result in answers:
             letter._ar24_apply_send_result(result)
+        answers.clear()
         self._ar24_commit()
 
     def _ar24_apply_send_result(self, result):
@@ -1008,6 +1017,8 @@ class Ar24Letter(models.Model):
     def _ar24_reconcile(self, client):
         """Adopt letters that AR24 accepted while Odoo did not record it (crash, lost answer)."""
         unknown = self.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
+        if not unknown:
+            return  # nothing to look up, nothing to commit: the letters stay in Odoo's cache
         for user, letters in unknown.grouped("user_id").items():
             since = min(letters.mapped("send_started_at")) - timedelta(minutes=10)
             by_file = {letter.body_file_id: letter for letter in letters if letter.body_file_id}

@@ -507,6 +507,16 @@ def test_proxy_and_ca_bundle_of_the_environment_are_honoured(monkeypatch):
     assert session.proxies["https"] == "http://proxy.syndic.example:3128"
     assert session.verify == "/etc/ssl/syndic-ca.pem"
     assert session.trust_env is False
+    # a worker's copy keeps them without reading the environment again
+    monkeypatch.delenv("HTTPS_PROXY")
+    worker = AR24Client("https://app.ar24.fr/api/", "token", "key", session=session).copy()
+    assert worker.session is not session
+    assert (worker.session.proxies["https"], worker.session.verify, worker.session.trust_env) == (
+        "http://proxy.syndic.example:3128",
+        "/etc/ssl/syndic-ca.pem",
+        False,
+    )
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.syndic.example:3128")
     # NO_PROXY: the local emulator is reached directly
     assert "https" not in new_session("http://127.0.0.1:8024/api/").proxies
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
