@@ -941,8 +941,9 @@ class Ar24Letter(models.Model):
             if not pending:
                 break
             if answers and not waiting and all(step == "send" for step, _records in pending.values()):
-                # nothing is left to submit: record the answers while the last calls fly
-                self._ar24_apply_answers(answers)
+                # nothing is left to submit: write the answers while the last calls fly (committed
+                # with the last ones: a commit would empty the cache and read every letter again)
+                self._ar24_apply_answers(answers, commit=False)
             for future in workers.wait_some(pending):
                 step, records = pending.pop(future)
                 result = future.result()
@@ -964,12 +965,15 @@ class Ar24Letter(models.Model):
                     shared.update(uploads._remember(company, ar24_user_id, records, result))
         self._ar24_apply_answers(answers)
 
-    def _ar24_apply_answers(self, answers):
-        """Record AR24's answers [(letter, result)] and commit; empties ``answers``."""
+    def _ar24_apply_answers(self, answers, commit=True):
+        """Record AR24's answers [(letter, result)]; empties ``answers``."""
         for letter, result in answers:
             letter._ar24_apply_send_result(result)
         answers.clear()
-        self._ar24_commit()
+        if commit:
+            self._ar24_commit()
+        else:
+            self.env.flush_all()
 
     def _ar24_apply_send_result(self, result):
         self.ensure_one()
