@@ -941,8 +941,9 @@ class Ar24Letter(models.Model):
             if not pending:
                 break
             if answers and not waiting and all(step == "send" for step, _records in pending.values()):
-                # nothing is left to submit: write the answers while the last calls fly (committed
-                # with the last ones: a commit would empty the cache and read every letter again)
+                # nothing is left to submit: write the answers while the last calls fly; they are
+                # flushed and committed with the last ones (a commit here would empty Odoo's cache
+                # and read every letter again)
                 self._ar24_apply_answers(answers, commit=False)
             for future in workers.wait_some(pending):
                 step, records = pending.pop(future)
@@ -966,14 +967,12 @@ class Ar24Letter(models.Model):
         self._ar24_apply_answers(answers)
 
     def _ar24_apply_answers(self, answers, commit=True):
-        """Record AR24's answers [(letter, result)]; empties ``answers``."""
+        """Record AR24's answers [(letter, result)], committed when ``commit``; empties ``answers``."""
         for letter, result in answers:
             letter._ar24_apply_send_result(result)
         answers.clear()
         if commit:
             self._ar24_commit()
-        else:
-            self.env.flush_all()
 
     def _ar24_apply_send_result(self, result):
         self.ensure_one()
