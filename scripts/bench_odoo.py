@@ -352,6 +352,7 @@ class Bench:
         # sanitizer, the workers' first connections): one letter first, so that the smallest
         # batch measures the engine and not the start of this process
         warm_up = self.letters(1, "warm-up")
+        self.wizard(warm_up)  # the first wizard of a process also reads the access rules
         self.fake_pdfs(warm_up)
         warm_up._ar24_send()
         self.commit()
