@@ -32,6 +32,8 @@ CONSENT_SOURCES = [
 ]
 # Fields whose change posts a tracking message (the note saying who changed it goes in its body).
 TRACKED_CONSENT_FIELDS = frozenset({"ar24_consent", "ar24_consent_email", "ar24_consent_source", "ar24_consent_state"})
+# Written by registered-letter users only (an import or a script included): a consent is legal evidence
+CONSENT_FIELDS = TRACKED_CONSENT_FIELDS | {"ar24_consent_date"}
 SEND_TYPES = ("lre_eidas", "ae", "lr_paper")
 # Names listed per line of the result notification; the rest is counted.
 NOTIFY_NAMES = 10
@@ -110,6 +112,32 @@ class ResPartner(models.Model):
         help="Page of your AR24 account where your correspondents give or withdraw their consent "
         "(empty when AR24 is not configured or your AR24 account is not linked).",
     )
+
+    # ------------------------------------------------------------------ consent fields guard
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(CONSENT_FIELDS.intersection(vals) for vals in vals_list):
+            self._ar24_consent_check_write([vals.get("name") for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if CONSENT_FIELDS.intersection(vals):
+            self._ar24_consent_check_write(self.mapped("display_name"))
+        return super().write(vals)
+
+    def _ar24_consent_check_write(self, names):
+        """The views show consents read-only, but a script or an import could write them: only
+        registered-letter users may (their change is tracked in the contact's chatter)."""
+        if self.env.su or self.env.user.has_group("ar24_lre.group_ar24_user"):
+            return
+        names = [name for name in names if name]
+        raise AccessError(
+            self.env._(
+                "Only users of registered letters (AR24) can change an LRE consent (%(contacts)s): "
+                "use the consent actions of the contacts.",
+                contacts=", ".join(names[:5]) + (", …" if len(names) > 5 else ""),
+            )
+        )
 
     # ------------------------------------------------------------------ computes
     @api.depends("ar24_consent", "ar24_consent_email", "email_normalized")

@@ -69,6 +69,29 @@ class TestAccessMatrix(AR24Case):
                 self.assertEqual(method.has_access("read"), can_read)
                 self.assertEqual(method.has_access("write"), can_write)
 
+    def test_consents_are_changed_by_registered_letter_users_only(self):
+        """The form shows them read-only; a script, an RPC call or an import is refused the same."""
+        clerk = new_test_user(self.env, login="clerk", groups="base.group_user,base.group_partner_manager")
+        owner, other = self.env["res.partner"].create(
+            [{"name": "Gérard Lot 12", "email": "gerard@example.org"}, {"name": "Inès Lot 3", "email": "ines@example.org"}]
+        )
+        self.env.cr.precommit.run()  # created in an earlier request: their changes are tracked
+        granted = {"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": "ines@example.org"}
+        # a registered-letter user may, and the change is in the contact's chatter
+        other.with_user(self.ar24_user).write(granted)
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # mail's tracking, as at the end of the request
+        self.assertRecordValues(other, [{"ar24_consent": True, "ar24_consent_state": "accepted"}])
+        self.assertIn("ar24_consent", other.message_ids.tracking_value_ids.field_id.mapped("name"))
+        for label, user in [("employee", self.employee), ("contact manager without the group", clerk)]:
+            with self.subTest(label):
+                with self.assertRaisesRegex(AccessError, r"change an LRE consent \(Gérard Lot 12\)"):
+                    owner.with_user(user).write(dict(granted, ar24_consent_email="gerard@example.org"))
+                with self.assertRaisesRegex(AccessError, "Only users of registered letters"):
+                    self.env["res.partner"].with_user(user).create([dict(granted, name="Imported owner")])
+        owner.with_user(clerk).write({"phone": "+33 6 12 34 56 78"})  # the rest of the contact stays editable
+        self.assertRecordValues(owner, [{"ar24_consent": False, "phone": "+33 6 12 34 56 78"}])
+
     def test_credentials_only_for_system_admins(self):
         for user in (self.employee, self.ar24_user, self.ar24_manager, self.portal):
             with self.subTest(user.login):
