@@ -73,7 +73,10 @@ class TestAccessMatrix(AR24Case):
         """The form shows them read-only; a script, an RPC call or an import is refused the same."""
         clerk = new_test_user(self.env, login="clerk", groups="base.group_user,base.group_partner_manager")
         owner, other = self.env["res.partner"].create(
-            [{"name": "Gérard Lot 12", "email": "gerard@example.org"}, {"name": "Inès Lot 3", "email": "ines@example.org"}]
+            [
+                {"name": "Gérard Lot 12", "email": "gerard@example.org"},
+                {"name": "Inès Lot 3", "email": "ines@example.org"},
+            ]
         )
         self.env.cr.precommit.run()  # created in an earlier request: their changes are tracked
         granted = {"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": "ines@example.org"}
