@@ -122,15 +122,15 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if CONSENT_FIELDS.intersection(vals):
-            self._ar24_consent_check_write(self.mapped("display_name"))
+            self._ar24_consent_check_write()
         return super().write(vals)
 
-    def _ar24_consent_check_write(self, names):
+    def _ar24_consent_check_write(self, names=None):
         """The views show consents read-only, but a script or an import could write them: only
         registered-letter users may (their change is tracked in the contact's chatter)."""
-        if self.env.su or self.env.user.has_group("ar24_lre.group_ar24_user"):
+        if self._ar24_may_manage_consents():
             return
-        names = [name for name in names if name]
+        names = [name for name in (self.mapped("display_name") if names is None else names) if name]
         raise AccessError(
             self.env._(
                 "Only users of registered letters (AR24) can change an LRE consent (%(contacts)s): "
@@ -233,9 +233,12 @@ class ResPartner(models.Model):
             and not self.ar24_consent_mismatch
         )
 
+    def _ar24_may_manage_consents(self):
+        return self.env.su or self.env.user.has_group("ar24_lre.group_ar24_user")
+
     def _ar24_consent_check_access(self):
         """Only registered-letter users manage consents; they must be able to read the partners."""
-        if not self.env.su and not self.env.user.has_group("ar24_lre.group_ar24_user"):
+        if not self._ar24_may_manage_consents():
             raise AccessError(self.env._("Only users of registered letters (AR24) can manage LRE consents."))
         self.check_access("read")
 
