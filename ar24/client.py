@@ -71,10 +71,15 @@ def new_session(base_url):
     per call, paid again and again by a batch of letters). They are read here instead, with
     the same meaning, when the session is made.
     """
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return _session(requests.utils.get_environ_proxies(base_url), ca_bundle)
+
+
+def _session(proxies, verify, trust_env=False):
     session = requests.Session()
-    session.proxies.update(requests.utils.get_environ_proxies(base_url))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    session.trust_env = False
+    session.proxies.update(proxies)
+    session.verify = verify
+    session.trust_env = trust_env
     return session
 
 
@@ -125,10 +130,7 @@ class AR24Client:
         """The same client with its own HTTP session (one per worker thread), with this session's
         proxies and certificate settings: the environment is not read again."""
         other = copy.copy(self)
-        other.session = requests.Session()
-        other.session.proxies.update(self.session.proxies)
-        other.session.verify = self.session.verify
-        other.session.trust_env = self.session.trust_env
+        other.session = _session(self.session.proxies, self.session.verify, self.session.trust_env)
         other.calls = 0
         return other
 
