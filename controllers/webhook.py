@@ -12,6 +12,8 @@ from ..ar24.routes import STATUSES
 _logger = logging.getLogger(__name__)
 
 ID_RE = re.compile(r"^\d{1,12}$")
+# AR24's call is a handful of short fields: a larger body is refused before it is parsed
+MAX_BODY_BYTES = 16 * 1024
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
@@ -25,7 +27,13 @@ class Ar24Webhook(http.Controller):
     """
 
     @http.route(
-        "/ar24_lre/webhook/<string:token>", type="http", auth="public", methods=["POST"], csrf=False, save_session=False
+        "/ar24_lre/webhook/<string:token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        max_content_length=MAX_BODY_BYTES,
     )
     def ar24_webhook(self, token, **post):
         env = request.env(su=True)

@@ -5,3 +5,6 @@ UPDATE res_company
        ar24_api_url = NULL,
        ar24_token = NULL,
        ar24_private_key = NULL;
+
+-- The callback token is a secret of the original database: a copy gets a new one when it needs one.
+DELETE FROM ir_config_parameter WHERE key = 'ar24_lre.webhook_token';

@@ -9,3 +9,4 @@ from . import res_partner
 from . import res_company_consent
 from . import res_config_settings_consent
 from . import res_users_consent
+from . import ir_attachment

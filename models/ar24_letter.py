@@ -2,9 +2,12 @@ import hashlib
 import logging
 from datetime import timedelta, timezone
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError
-from odoo.tools import email_normalize, html2plaintext, html_sanitize
+from odoo.exceptions import AccessError, UserError
+from odoo.models import LOG_ACCESS_COLUMNS
+from odoo.tools import clean_context, email_normalize, html2plaintext, html_sanitize
 
 from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
@@ -59,7 +62,15 @@ CONTENT_FIELDS = (
     "ref_facturation",
     "to_email",
     "recipient_status",
+    "user_id",
 )
+# What users may write themselves (the views' readonly protects nothing: ``write`` enforces it).
+# Every other field is evidence or the send engine's bookkeeping (states, AR24's numbers and
+# dates, the PDF and proofs, ``send_started_at``): only the module's own code writes them, in
+# superuser mode after its own checks.
+USER_FIELDS = (*CONTENT_FIELDS, "ag_date", "must_be_received_by")
+# Also accepted when a user creates a letter (checked in ``_ar24_check_create``).
+USER_CREATE_FIELDS = (*USER_FIELDS, "res_model", "res_id", "fallback_of_id")
 OPEN_STATES = ("to_valid", "waiting", "sent")
 PROOF_LABELS = {
     "ev": _lt("proof of deposit and sending"),
@@ -337,12 +348,74 @@ class Ar24Letter(models.Model):
     # ------------------------------------------------------------------ ORM
     @api.model_create_multi
     def create(self, vals_list):
+        letters_env = self
+        if not self._ar24_privileged():
+            # context defaults would slip past the check: those a user may give become values, the
+            # others (``default_state``…) are dropped
+            defaults = {
+                key[8:]: value
+                for key, value in self.env.context.items()
+                if key.startswith("default_") and key[8:] in USER_CREATE_FIELDS
+            }
+            vals_list = [dict(defaults, **vals) for vals in vals_list]
+            letters_env = self.with_context(clean_context(self.env.context))
+            letters_env._ar24_check_create(vals_list)
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("ar24.letter") or "/"
-        letters = super().create(vals_list)
+        letters = super(Ar24Letter, letters_env).create(vals_list)
         letters._ar24_adopt_attachments()
         return letters
+
+    def _ar24_privileged(self):
+        """The module's own code (superuser mode, crons) and system administrators write any field."""
+        return self.env.su or self.env.user.has_group("base.group_system")
+
+    def _ar24_protected_fields(self, names):
+        """Of ``names``, the letter's own fields a user may not write (the chatter's are free)."""
+        free = set(USER_FIELDS) | set(self.env["mail.thread"]._fields) | set(self.env["mail.activity.mixin"]._fields)
+        return sorted(name for name in names if name not in free or name in LOG_ACCESS_COLUMNS or name == "id")
+
+    def _ar24_check_create(self, vals_list):
+        """A user drafts letters in his own name, from documents he can read."""
+        is_manager = self.env.user.has_group("ar24_lre.group_ar24_manager")
+        for vals in vals_list:
+            protected = [
+                name
+                for name in self._ar24_protected_fields(vals)
+                if name not in USER_CREATE_FIELDS and not (name == "name" and vals[name] in ("/", False))
+            ]
+            if protected:
+                raise AccessError(
+                    self.env._(
+                        "A new registered letter cannot be given %(fields)s: AR24 and the send engine fill them.",
+                        fields=", ".join(protected),
+                    )
+                )
+            if vals.get("user_id") and vals["user_id"] != self.env.uid and not is_manager:
+                raise AccessError(
+                    self.env._(
+                        "%(user)s cannot draft a registered letter in the name of %(sender)s: only registered-letter "
+                        "managers choose another sender.",
+                        user=self.env.user.name,
+                        sender=self.env["res.users"].browse(vals["user_id"]).sudo().name,
+                    )
+                )
+            if vals.get("res_model") and vals.get("res_id"):
+                if vals["res_model"] not in self.env:
+                    raise UserError(self.env._("Unknown source document model %s.", vals["res_model"]))
+                # the letter's chatter notes and follow-ups go to its source: one the user may read
+                self.env[vals["res_model"]].browse(vals["res_id"]).check_access("read")
+            if vals.get("fallback_of_id"):
+                original = self.browse(vals["fallback_of_id"])
+                original.check_access("read")
+                if original.state not in ("refused", "negligence", "bounced"):
+                    raise UserError(
+                        self.env._(
+                            "%(letter)s arrived or is still on its way: no paper letter replaces it.",
+                            letter=original.name,
+                        )
+                    )
 
     def _ar24_adopt_attachments(self):
         """Attach loose uploads to the letter, so that whoever may read the letter may read them."""
@@ -352,7 +425,15 @@ class Ar24Letter(models.Model):
             )
             loose.sudo().write({"res_model": letter._name, "res_id": letter.id})
 
+    def _ar24_left(self):
+        """The letters that AR24 holds or may hold: their content, sender and proofs are evidence."""
+        return self.filtered(
+            lambda letter: letter.ar24_id or letter.send_started_at or letter.state not in (*CONTENT_STATES, "canceled")
+        )
+
     def write(self, vals):
+        if not self._ar24_privileged():
+            self._ar24_check_user_write(vals)
         frozen = set(vals) & set(CONTENT_FIELDS)
         if frozen:
             # once prepared for AR24 (to_valid) or possibly received by it, the content is evidence
@@ -373,9 +454,32 @@ class Ar24Letter(models.Model):
             self._ar24_adopt_attachments()
         return result
 
+    def _ar24_check_user_write(self, vals):
+        """What a user may write: the content of his drafts; a manager may also change their sender."""
+        protected = self._ar24_protected_fields(vals)
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "%(letters)s: %(fields)s are written by AR24's answers and the send engine only.",
+                    letters=", ".join(self.mapped("name")),
+                    fields=", ".join(protected),
+                )
+            )
+        if "user_id" in vals and not self.env.user.has_group("ar24_lre.group_ar24_manager"):
+            moved = self.filtered(lambda letter: letter.user_id.id != vals["user_id"])
+            if moved:
+                raise AccessError(
+                    self.env._(
+                        "%(letters)s: only registered-letter managers change the sender of a letter.",
+                        letters=", ".join(moved.mapped("name")),
+                    )
+                )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
-        sent = self.filtered(lambda letter: letter.state not in ("draft", "canceled", "error"))
+        if self.env.user.has_group("base.group_system"):
+            return
+        sent = self._ar24_left()
         if sent:
             raise UserError(
                 self.env._(
@@ -384,7 +488,11 @@ class Ar24Letter(models.Model):
             )
 
     def action_cancel(self):
-        not_cancelable = self.filtered(lambda letter: letter.state not in EDITABLE_STATES)
+        self.check_access("write")
+        # a letter waiting for its OTP code is only uploaded: AR24 holds no letter yet
+        not_cancelable = self.filtered(
+            lambda letter: letter.state not in EDITABLE_STATES or letter.ar24_id or letter.send_started_at
+        )
         if not_cancelable:
             raise UserError(
                 self.env._(
@@ -392,12 +500,14 @@ class Ar24Letter(models.Model):
                     letters=", ".join(not_cancelable.mapped("name")),
                 )
             )
-        self.write({"state": "canceled", "send_queued": False})
+        self.sudo().write({"state": "canceled", "send_queued": False})
 
     def action_reset_draft(self):
-        self.filtered(lambda letter: letter.state in ("error", "canceled")).write(
-            {"state": "draft", "error_code": False, "error_message": False}
-        )
+        self.check_access("write")
+        # a letter AR24 may hold (unknown outcome) stays in error until the reconciliation knows
+        self.filtered(
+            lambda letter: letter.state in ("error", "canceled") and not letter.ar24_id and not letter.send_started_at
+        ).sudo().write({"state": "draft", "error_code": False, "error_message": False})
 
     def action_open_source(self):
         self.ensure_one()
@@ -597,8 +707,8 @@ class Ar24Letter(models.Model):
         the letters that have their PDF. A letter that cannot be rendered is put in error with
         the reason (wkhtmltopdf's message): it does not stop the others, nor the queue.
 
-        wkhtmltopdf renders a letter per run; ``ar24_lre.render_processes`` runs go at a time
-        with ``ar24_lre.print_delay`` ms of script delay (see ``_ar24_render_pdfs``).
+        wkhtmltopdf renders a letter per run, without JavaScript; ``ar24_lre.render_processes``
+        runs go at a time (see ``_ar24_render_pdfs``).
         """
         todo = self.filtered(lambda letter: not letter.pdf_attachment_id)
         if not todo:
@@ -616,7 +726,6 @@ class Ar24Letter(models.Model):
                 contents, errors = report._ar24_render_pdfs(
                     todo.ids,
                     processes=int(params.get_param("ar24_lre.render_processes", 4)),
-                    print_delay_ms=int(params.get_param("ar24_lre.print_delay", 0)),
                 )
             except UserError as exc:
                 contents, errors = {}, dict.fromkeys(todo.ids, exc.args[0])
@@ -639,6 +748,13 @@ class Ar24Letter(models.Model):
         for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
         return self - failed
+
+    def _ar24_pdf_body(self):
+        """The body as printed: nothing in it makes wkhtmltopdf fetch a URL (see ``ar24.pdfhtml``)."""
+        self.ensure_one()
+        from ..ar24.pdfhtml import strip_fetched_urls  # noqa: PLC0415
+
+        return Markup(strip_fetched_urls(str(self.body or "")))
 
     def _ar24_set_render_error(self, reason):
         self.write(
@@ -827,6 +943,9 @@ class Ar24Letter(models.Model):
             letters = self.search(domain, limit=batch_size, order="id").try_lock_for_update()
             if not letters:
                 return
+            # the letters waited in the queue: whatever changed since the sender's check (consent,
+            # address, sender, deadline) is checked again, and a letter that fails stays in error
+            letters = letters._ar24_check_again()
             lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
             lre._ar24_prepare_in_groups()
             (letters - lre)._ar24_send()
@@ -837,6 +956,26 @@ class Ar24Letter(models.Model):
                 return
             if not remaining:
                 return
+
+    def _ar24_check_again(self):
+        """The letters that still pass every pre-send check; the others go to error with the reasons."""
+        pdf_cache = {}
+        failing = self.browse()
+        for letter in self:
+            problems = letter._ar24_problems(letter.send_type, pdf_cache)
+            if problems:
+                failing |= letter
+                reasons = "; ".join("%s: %s" % (location, comment) for _record, location, comment in problems)
+                letter.write(
+                    {
+                        "state": "error",
+                        "error_code": "check",
+                        "error_message": self.env._("Not sent: %s", reasons),
+                        "send_queued": False,
+                    }
+                )
+                letter._message_log(body=letter.error_message)
+        return self - failing
 
     def _ar24_report_to_senders(self):
         """Tell each sender, in his browser, how his letters sent in the background went."""
@@ -1073,7 +1212,9 @@ class Ar24Letter(models.Model):
     def action_ar24_refresh(self):
         """Read the letters' status at AR24 (list calls with paging, never one GET per letter)."""
         letters = self.filtered("ar24_id") or self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])
-        changed = letters._ar24_sync_status()
+        letters.check_access("read")
+        # what AR24 says is written by the module: states, dates and proofs are not the user's to write
+        changed = letters.sudo()._ar24_sync_status()
         return notification(
             self.env._("Registered letters"),
             self.env._(

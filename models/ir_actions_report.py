@@ -14,7 +14,7 @@ _logger = logging.getLogger(__name__)
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
-    def _ar24_render_pdfs(self, res_ids, processes=4, print_delay_ms=0):
+    def _ar24_render_pdfs(self, res_ids, processes=4):
         """({record id: PDF bytes}, {record id: why it failed}): one wkhtmltopdf run per record,
         ``processes`` runs at a time; a record that fails does not stop the others.
 
@@ -22,8 +22,8 @@ class IrActionsReport(models.Model):
         result by outlines); Debian's wkhtmltopdf cannot, so each registered letter takes a run
         of its own. A run is mostly waiting (the print delay, the assets fetched from the
         server), so runs go in parallel threads; only the subprocesses leave this thread, the
-        ORM never does. The letter template runs no script: ``print_delay_ms`` replaces Odoo's
-        global ``report.print_delay`` (one second per letter) for this report only.
+        ORM never does. JavaScript is off: a letter body's script must never run, and without it
+        there is no ``report.print_delay`` to wait (Odoo's global one second per letter).
         """
         self.ensure_one()
         if self.get_wkhtmltopdf_state() == "install":
@@ -45,8 +45,11 @@ class IrActionsReport(models.Model):
             specific_paperformat_args=paper_args,
             set_viewport_size=self.env.context.get("set_viewport_size"),
         )
+        # The letter runs no script, and a body's script must never run: no JavaScript at all
+        # (Odoo's pages footer counter included), hence no script delay either.
         delay = args.index("--javascript-delay")
-        args[delay + 1] = str(int(print_delay_ms))
+        del args[delay : delay + 2]
+        args.append("--disable-javascript")
         with tempfile.TemporaryDirectory(prefix="ar24_letters.") as folder:
             for name, content in (("header", header), ("footer", footer)):
                 if content:

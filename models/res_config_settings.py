@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -20,3 +21,9 @@ class ResConfigSettings(models.TransientModel):
         self.ensure_one()
         self.execute()  # save first: the test must use what the admin just typed
         return self.company_id.action_ar24_test_connection()
+
+    def action_ar24_regenerate_webhook_token(self):
+        """A leaked callback URL (a log, a copied database) is revoked by a new token."""
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only system administrators can regenerate the AR24 callback token."))
+        return self.env["res.company"]._ar24_regenerate_webhook_token()

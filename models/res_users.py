@@ -3,8 +3,8 @@ import logging
 import phonenumbers
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import email_normalize
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, email_normalize
 
 from ..ar24.errors import AR24ApiError, AR24Error
 from ..tools import RELOAD, ar24_user_error, notification
@@ -50,6 +50,16 @@ class ResUsers(models.Model):
     ar24_payment_possible = fields.Boolean("AR24 payment method", readonly=True, copy=False)
     ar24_last_refresh = fields.Datetime("AR24 checked on", readonly=True, copy=False)
 
+    # One AR24 account, one Odoo user: AR24 grants access per integrator, not per Odoo user, so a
+    # second user linked to the same account would send in its holder's name. The database
+    # enforces it (concurrent requests included); ``_check_ar24_account_holder`` words it.
+    _ar24_user_id_unique = models.UniqueIndex(
+        "(ar24_user_id) WHERE ar24_user_id != 0", "This AR24 account is already linked to another user."
+    )
+    _ar24_email_unique = models.UniqueIndex(
+        "(lower(ar24_email)) WHERE ar24_link_state != 'none'", "This AR24 e-mail is already linked to another user."
+    )
+
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + AR24_USER_FIELDS
@@ -58,13 +68,120 @@ class ResUsers(models.Model):
     def SELF_WRITEABLE_FIELDS(self):
         return super().SELF_WRITEABLE_FIELDS + ["ar24_email", "ar24_gender"]
 
+    # ------------------------------------------------------------------ guards
+    @api.constrains("ar24_user_id", "ar24_email", "ar24_link_state")
+    def _check_ar24_account_holder(self):
+        for user in self.filtered(lambda u: u.ar24_user_id or u.ar24_link_state != "none"):
+            # plain SQL: a search would first flush this very write into the unique index, whose
+            # error names no one
+            by_email = bool(user.ar24_email and user.ar24_link_state != "none")
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT p.name
+                      FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+                     WHERE u.id != %s
+                       AND (u.ar24_user_id = %s
+                            OR (%s AND u.ar24_link_state != 'none' AND lower(u.ar24_email) = lower(%s)))
+                     LIMIT 1
+                    """,
+                    user.id,
+                    user.ar24_user_id or -1,
+                    by_email,
+                    user.ar24_email or "",
+                )
+            )
+            holder = self.env.cr.fetchone()
+            if holder:
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s: the AR24 account %(email)s is already linked to %(holder)s. One AR24 account "
+                        "sends for one person only; a registered-letters manager can unlink it from %(holder)s.",
+                        user=user.name,
+                        email=user.ar24_email or user.ar24_user_id,
+                        holder=holder[0],
+                    )
+                )
+
+    def write(self, vals):
+        relinked = self.browse()
+        if "ar24_email" in vals and not self.env.su:
+            new_email = email_normalize(vals["ar24_email"] or "") or ""
+            relinked = self.filtered(
+                lambda user: user.ar24_link_state != "none" and new_email != (user.ar24_email or "").lower()
+            )
+            if relinked and not self._ar24_may_relink():
+                raise AccessError(
+                    self.env._(
+                        "%(users)s: this AR24 account is linked; only a registered-letters manager can change "
+                        "its e-mail (the link is then reset).",
+                        users=", ".join(relinked.mapped("name")),
+                    )
+                )
+            before = {user.id: user.ar24_email for user in relinked}
+            if set(vals) <= {"ar24_email", "ar24_gender"} and self._ar24_may_relink():
+                # a registered-letters manager edits his team's AR24 e-mails (he has no other right on
+                # users): that field only, checked above
+                self = self.sudo()  # noqa: PLW0642
+            if relinked:
+                # the old link belongs to the old address: reset before the new one is checked
+                relinked.sudo().write(self._ar24_unlinked_values())
+        result = super().write(vals)
+        for user in relinked:
+            user._ar24_log(
+                self.env._(
+                    "AR24 e-mail changed from %(old)s to %(new)s by %(manager)s: the AR24 link was reset.",
+                    old=before[user.id],
+                    new=user.ar24_email,
+                    manager=self.env.user.name,
+                )
+            )
+        return result
+
+    @api.model
+    def _ar24_unlinked_values(self):
+        return {
+            "ar24_user_id": 0,
+            "ar24_link_state": "none",
+            "ar24_confirmed": False,
+            "ar24_cgu_accepted": False,
+            "ar24_identity_verified": False,
+            "ar24_payment_possible": False,
+        }
+
+    def action_ar24_unlink(self):
+        """Free the AR24 account of this user (he left, or it was linked by mistake): his own act or a
+        registered-letters manager's, noted in his chatter."""
+        self._ar24_check_can_manage()
+        for user in self.filtered(lambda u: u.ar24_link_state != "none" or u.ar24_user_id):
+            email = user.ar24_email
+            user.sudo().write(self._ar24_unlinked_values())
+            user._ar24_log(
+                self.env._("AR24 account %(email)s unlinked by %(manager)s.", email=email, manager=self.env.user.name)
+            )
+        return self._ar24_notify(
+            self.env._("AR24 account unlinked"),
+            self.env._("%(users)s no longer send with an AR24 account.", users=", ".join(self.mapped("name"))),
+        )
+
+    def _ar24_may_relink(self):
+        """Registered-letters managers (and the module's own code) change who holds which AR24 account."""
+        return self.env.su or self.env.user.has_group("ar24_lre.group_ar24_manager")
+
+    def _ar24_log(self, body):
+        """Note in the user's chatter (his contact's): who linked, changed or unlinked his AR24 account."""
+        self.ensure_one()
+        self.partner_id.sudo()._message_log(body=body)
+
     # ------------------------------------------------------------------ helpers
     def _ar24_check_can_manage(self):
-        """A user links his own account; administrators may link anyone's."""
+        """A user links his own account; registered-letters managers may link anyone's."""
         for user in self:
-            if user != self.env.user and not self.env.user.has_group("base.group_erp_manager"):
+            if user != self.env.user and not self._ar24_may_relink():
                 raise AccessError(
-                    self.env._("Only %(user)s or an administrator can link his AR24 account.", user=user.name)
+                    self.env._(
+                        "Only %(user)s or a registered-letters manager can link his AR24 account.", user=user.name
+                    )
                 )
 
     def _ar24_normalized_email(self):

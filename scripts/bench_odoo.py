@@ -254,7 +254,7 @@ class Bench:
         """The letters' own PDFs with the module's QWeb report and the real wkhtmltopdf: Odoo's way
         (``_render_qweb_pdf``, one run at a time with its ``report.print_delay``) on a few letters,
         then the engine's (``_ar24_render_pdf``: ``ar24_lre.render_processes`` runs at a time,
-        ``ar24_lre.print_delay``) on the rest of the batch."""
+        without JavaScript) on the rest of the batch."""
         report = self.env.ref("ar24_lre.action_report_ar24_letter")
         letters[:1]._ar24_render_pdf()  # warm-up: the report's assets are compiled on first use
         self.commit()

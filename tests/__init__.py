@@ -8,6 +8,7 @@ from . import test_webhook
 from . import test_paper_deadline
 from . import test_faults
 from . import test_access
+from . import test_trust_boundaries
 from . import test_consent
 from . import test_tour
 from . import test_i18n

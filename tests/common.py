@@ -1,5 +1,8 @@
 """Shared set-up of the module's Odoo tests: a real AR24 emulator on loopback, users per group."""
 
+import contextlib
+import logging
+
 import pyotp
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user
@@ -9,6 +12,21 @@ from ..ar24.emulator.controls import EmulatorControls
 
 TOKEN = "odoo-test-token"
 PRIVATE_KEY = "odoo-test-private-key"
+
+
+@contextlib.contextmanager
+def every_logger_at_debug():
+    """Loggers given a level by the test runner's configuration (``odoo``, ``urllib3``...) let
+    their DEBUG records through for a while, so that a capture on the root logger sees them."""
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    levels = {logger: logger.level for logger in loggers if logger.level > logging.DEBUG}
+    try:
+        for logger in levels:
+            logger.setLevel(logging.DEBUG)
+        yield
+    finally:
+        for logger, level in levels.items():
+            logger.setLevel(level)
 
 
 class AR24Mixin:

@@ -9,7 +9,8 @@ class TestAccountLink(AR24Case):
     @users("ar24_user")
     def test_authorize_pending_until_the_user_clicks_then_linked(self):
         info = self.controls.sender("alain@syndic.example.com", "Alain", "Joly", attached=False)
-        me = self.env.user
+        me = self.env["res.users"].browse(self.env.uid)  # his own record as his RPC calls see it (env.user is sudo)
+        self.assertFalse(me.env.su)
         me.ar24_email = " Alain@Syndic.example.com "
         action = me.action_ar24_authorize()
         self.assertEqual(action["params"]["type"], "info")
@@ -104,10 +105,11 @@ class TestAccountLink(AR24Case):
     @users("ar24_user")
     def test_cannot_link_someone_else(self):
         other = self.env["res.users"].browse(self.ar24_manager.id)
-        with self.assertRaises(AccessError):
-            other.action_ar24_authorize()
-        with self.assertRaises(AccessError):
-            other.action_ar24_refresh()
+        for action in (other.action_ar24_authorize, other.action_ar24_refresh, other.action_ar24_unlink):
+            with self.subTest(action.__name__), self.assertRaises(AccessError) as caught:
+                action()
+            self.assertIn("Only Jeff Lechef or a registered-letters manager", str(caught.exception))
+        self.assertFalse(self.controls.calls("request_access") or self.controls.calls("get_user"))
 
     @users("ar24_user")
     def test_own_preferences_fields_are_self_writeable(self):

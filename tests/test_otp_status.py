@@ -1,32 +1,16 @@
 import base64
-import contextlib
 import logging
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from ..ar24.pdf import make_pdf
-from .common import AR24Case
-
-
-@contextlib.contextmanager
-def every_logger_at_debug():
-    """Loggers given a level by the test runner's configuration (``odoo``, ``urllib3``...) let
-    their DEBUG records through for a while, so that a capture on the root logger sees them."""
-    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
-    levels = {logger: logger.level for logger in loggers if logger.level > logging.DEBUG}
-    try:
-        for logger in levels:
-            logger.setLevel(logging.DEBUG)
-        yield
-    finally:
-        for logger, level in levels.items():
-            logger.setLevel(level)
+from .common import AR24Case, every_logger_at_debug
 
 
 @tagged("post_install", "-at_install")
 class TestOtpAndStatus(AR24Case):
-    """Seed §6–§8: OTP validation, statuses moving forward only, proofs, follow-up activities."""
+    """LSC manual §6–§8: OTP validation, statuses moving forward only, proofs, follow-up activities."""
 
     @classmethod
     def setUpClass(cls):
@@ -81,25 +65,30 @@ class TestOtpAndStatus(AR24Case):
         letters = self._to_valid()
         form = self._otp_wizard(letters)
         self.assertEqual(len(form.letter_ids), 3)
-        form.otp_code = self.sender["otp"]()
+        code = self.sender["otp"]()
+        form.otp_code = code
         wizard = form.save()
         action = wizard.action_validate()
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         self.assertIn("3 letters validated", action["params"]["message"])
         self.assertTrue(all(letters.mapped("ar24_id")))
         self.assertEqual(set(letters.mapped("state")), {"waiting"})
-        self.assertEqual(len(self.controls.calls("auth_otp")), 1)
+        self.assertEqual([call["params"]["otp"] for call in self.controls.calls("auth_otp")], ["***"])
         sends = self.controls.calls("send_mail")
         self.assertEqual(len(sends), 3)
         self.assertTrue(
             all(call["params"]["eidas"] == "1" and call["params"]["auth_otp_hash"] == "***" for call in sends)
         )
-        # the code is stored nowhere: not on the wizard, not in the chatter
-        code = self.sender["otp"]()
+        # the code that was typed is kept nowhere: the wizard reads it back empty, the chatter lacks it
+        self.assertFalse(wizard.otp_code)
+        self.assertFalse(wizard.read(["otp_code"])[0]["otp_code"])
         self.env.cr.execute("SELECT COUNT(*) FROM mail_message WHERE body::text LIKE %s", ["%" + code + "%"])
         self.assertEqual(self.env.cr.fetchone()[0], 0)
-        self.assertNotIn("otp_code", self.env["ar24.otp.wizard"]._fields["otp_code"].column_type or "")
-        self.assertFalse(self.env["ar24.otp.wizard"]._fields["otp_code"].store)
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'ar24_otp_wizard' AND column_name = %s",
+            ["otp_code"],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_wrong_code_leaves_letters_waiting(self):
         letters = self._to_valid()
@@ -127,21 +116,16 @@ class TestOtpAndStatus(AR24Case):
         self.assertEqual(set(letters.mapped("state")), {"to_valid"})
         self.assertIn("enter a new code", letters[0].error_message)
 
-    def test_other_users_cannot_validate_my_letters_managers_can(self):
+    def test_only_the_sender_validates_his_letters(self):
+        """The code identifies the sender before AR24: a colleague, or a manager, is refused by name."""
         letters = self._to_valid(self.owners[:1])
-        other = self.env["res.users"].create(
-            {
-                "name": "Other",
-                "login": "other_ar24",
-                "group_ids": [(6, 0, [self.env.ref("ar24_lre.group_ar24_user").id])],
-            }
-        )
-        wizard = self.env["ar24.otp.wizard"].sudo().create({"letter_ids": letters.ids}).with_user(other).sudo(False)
-        # refused: record rules hide another user's letters, and the sender check stands behind them
-        with self.assertRaisesRegex(UserError, "Only Alain Joly can validate|Select at least one letter|access"):
-            wizard.otp_code = self.sender["otp"]()
-        self.assertEqual(letters.state, "to_valid")
         wizard = self.env["ar24.otp.wizard"].with_user(self.ar24_manager).create({"letter_ids": letters.ids})
+        with self.assertRaises(AccessError) as caught:
+            wizard.otp_code = self.sender["otp"]()
+        self.assertEqual(str(caught.exception), "Only Alain Joly can validate his letters.")
+        self.assertEqual(letters.state, "to_valid")
+        self.assertFalse(self.controls.calls("auth_otp"))
+        wizard = self.env["ar24.otp.wizard"].with_user(self.ar24_user).create({"letter_ids": letters.ids})
         wizard.otp_code = self.sender["otp"]()
         self.assertEqual(letters.state, "waiting")
 

@@ -308,7 +308,7 @@ class TestSendWizard(AR24Case):
         with self.assertRaisesRegex(UserError, "can no longer change"):
             letter.subject = "Changed"
         with self.assertRaisesRegex(UserError, "kept as evidence"):
-            letter.unlink()
+            letter.with_user(self.ar24_manager).unlink()
 
     def test_prepared_letters_are_frozen_and_edits_drop_what_was_uploaded(self):
         prepared = self._letters(self.denise, send_type="lre_eidas")

@@ -1,9 +1,11 @@
+import logging
 import random
 import string
 
 from odoo.tests import tagged
 
-from .common import AR24HttpCase
+from ..ar24.routes import STATUSES
+from .common import TOKEN, AR24HttpCase, every_logger_at_debug
 
 
 @tagged("post_install", "-at_install")
@@ -88,7 +90,7 @@ class TestWebhook(AR24HttpCase):
         def noise(size):
             return "".join(rng.choice(string.printable) for _ in range(size))
 
-        statuses = {}
+        statuses, expected_ok = {}, 0
         for i in range(1000):
             kind = i % 8
             token = None
@@ -106,10 +108,49 @@ class TestWebhook(AR24HttpCase):
                 data = dict(data, proof_url=noise(5000), extra=noise(100))
             elif kind == 5:
                 data = {"id_mail": ["900123", "900124"], "new_state": ["sent", "AR"]}
+            # only the right token, this letter's id and a known state may be taken as a hint (a
+            # repeated field counts by its first value, as in any form)
+            fields = (
+                {key: value[0] if isinstance(value, list) else value for key, value in data.items()}
+                if isinstance(data, dict)
+                else {}
+            )
+            expected_ok += (
+                token is None
+                and fields.get("id_mail") == "900123"
+                and fields.get("new_state", "").strip().lower() in STATUSES
+            )
             response = self.post(token=token, data=data)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             self.assertLess(response.status_code, 500, (i, data))
-        self.assertEqual(sum(statuses.values()), 1000)
+        self.assertEqual(statuses.get(200), expected_ok, statuses)
         self.assertTrue({200, 400, 404} <= set(statuses), statuses)
         self.letter.invalidate_recordset()
         self.assertEqual(self.letter.state, "sent")
+
+    def test_a_body_larger_than_ar24_sends_is_refused_unread(self):
+        response = self.post(data={"id_mail": "900123", "new_state": "sent", "padding": "x" * 20000})
+        self.assertEqual(response.status_code, 413)
+        self.letter.invalidate_recordset()
+        self.assertFalse(self.letter.ar24_refresh_requested)
+
+    def test_an_old_token_no_longer_answers_once_regenerated(self):
+        self.assertEqual(self.post(data={"id_mail": "900123", "new_state": "sent"}).status_code, 200)
+        self.env["res.company"]._ar24_regenerate_webhook_token()
+        self.assertEqual(self.post(data={"id_mail": "900123", "new_state": "sent"}).status_code, 404)
+        new_token = self.company._ar24_webhook_url().rsplit("/", 1)[1]
+        self.assertEqual(self.post(token=new_token, data={"id_mail": "900123", "new_state": "sent"}).status_code, 200)
+
+    def test_neither_token_reaches_a_log_line(self):
+        """AR24's API token travels in GET query strings and the callback token in its URL: logged
+        by urllib3 (DEBUG) and the HTTP server's access log (INFO), both masked."""
+        self.link_sender(self.ar24_user)
+        with every_logger_at_debug(), self.assertLogs(level=logging.DEBUG) as logs:
+            self.post(data={"id_mail": "900123", "new_state": "sent"})
+            self.letter._ar24_sync_status()  # GET /user/mail?token=…
+        lines = "\n".join(logs.output)
+        self.assertNotIn(TOKEN, lines)
+        self.assertNotIn(self.token, lines)
+        # the capture saw both URLs, masked
+        self.assertIn("/ar24_lre/webhook/***", lines)
+        self.assertRegex(lines, r"GET /api/user/mail\?[^ ]*token=\*\*\*")

@@ -63,6 +63,8 @@ class Ar24OtpWizard(models.TransientModel):
                 wizard._validate(wizard.otp_code)
 
     def _check_letters(self):
+        # a colleague's letters put in the wizard by RPC are refused, not silently left out
+        self.sudo().letter_ids.with_env(self.env).check_access("write")
         letters = self.letter_ids.filtered(lambda letter: letter.state == "to_valid")
         if not letters:
             raise UserError(self.env._("Select at least one letter awaiting OTP validation."))
@@ -74,7 +76,9 @@ class Ar24OtpWizard(models.TransientModel):
                     senders=", ".join(senders.mapped("name")),
                 )
             )
-        if senders != self.env.user and not self.env.user.has_group("ar24_lre.group_ar24_manager"):
+        if senders != self.env.user:
+            # the OTP code identifies the sender before AR24: nobody validates in another's name, a
+            # manager included
             raise AccessError(self.env._("Only %(sender)s can validate his letters.", sender=senders.name))
         if not senders.ar24_user_id:
             raise UserError(self.env._("%(sender)s has not linked an AR24 account.", sender=senders.name))
@@ -87,21 +91,24 @@ class Ar24OtpWizard(models.TransientModel):
         if not re.fullmatch(r"\d{6}", code):
             raise UserError(self.env._("The OTP code has 6 digits, as shown by your authenticator app."))
         letters, sender = self._check_letters()
-        company = letters[0].company_id
-        try:
-            auth = company._ar24_client().auth_otp(sender.ar24_user_id, code)
-        except AR24ApiError as exc:
-            if exc.slug == "authentication_otp_invalid":
-                raise UserError(
-                    self.env._(
-                        "This OTP code is wrong or has expired: enter the code your app shows now"
-                        " (it changes every 30 seconds). The letters still await validation."
-                    )
-                ) from exc
-            raise ar24_user_error(self.env, exc, sender) from exc
-        except AR24Error as exc:
-            raise ar24_user_error(self.env, exc, sender) from exc
-        letters._ar24_send(otp_hash=auth["hash"])
+        # time passed since the letters were checked: a consent withdrawn since stops its letter
+        ready = letters.sudo()._ar24_check_again()
+        if ready:
+            company = ready[0].company_id
+            try:
+                auth = company._ar24_client().auth_otp(sender.ar24_user_id, code)
+            except AR24ApiError as exc:
+                if exc.slug == "authentication_otp_invalid":
+                    raise UserError(
+                        self.env._(
+                            "This OTP code is wrong or has expired: enter the code your app shows now"
+                            " (it changes every 30 seconds). The letters still await validation."
+                        )
+                    ) from exc
+                raise ar24_user_error(self.env, exc, sender) from exc
+            except AR24Error as exc:
+                raise ar24_user_error(self.env, exc, sender) from exc
+            ready._ar24_send(otp_hash=auth["hash"])
         sent = letters.filtered("ar24_id")
         for letter in sent:
             letter._message_log(body=self.env._("Validated with an OTP code by %s.", self.env.user.name))

@@ -269,6 +269,9 @@ class Ar24SendWizard(models.TransientModel):
     def action_send(self):
         """Send the compatible letters; the others stay draft with their reasons in the summary."""
         self.ensure_one()
+        # the letters are the sender's own (or, for a manager, his team's): never a colleague's put in
+        # the wizard by RPC (read as the user, such letters would silently drop out of the batch)
+        self.sudo().letter_ids.with_env(self.env).check_access("write")
         self._apply_composition()
         if self.send_type in ("lre_eidas", "ae"):
             # seed: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
@@ -285,4 +288,5 @@ class Ar24SendWizard(models.TransientModel):
         options = {"send_type": self.send_type, "print_color": self.print_color, "print_duplex": self.print_duplex}
         # write only what changes: a new option means a new PDF, and a letter AR24 may hold stays as it is
         compatible.filtered(lambda letter: any(letter[key] != value for key, value in options.items())).write(options)
-        return compatible._ar24_send_or_queue()
+        # from here on the module writes states, PDFs and AR24's answers (fields users cannot write)
+        return compatible.sudo()._ar24_send_or_queue()

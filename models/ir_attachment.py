@@ -1,0 +1,63 @@
+from odoo import models
+from odoo.exceptions import AccessError
+
+# A letter AR24 holds or may hold: its PDF, its attachments and its proofs are evidence.
+LETTER_LEFT_DOMAIN = [
+    "|",
+    "|",
+    ("ar24_id", "!=", 0),
+    ("send_started_at", "!=", False),
+    ("state", "not in", ("draft", "error", "canceled")),
+]
+
+
+class IrAttachment(models.Model):
+    _inherit = "ir.attachment"
+
+    def _ar24_evidence(self):
+        """Of these attachments, those that are evidence of a registered letter: its proofs, and the
+        PDF and attachments of a letter that left for AR24 (what AR24 received and certified)."""
+        if not self.ids:
+            return self.browse()
+        letters = (
+            self.env["ar24.letter"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("proof_attachment_ids", "in", self.ids),
+                    "&",
+                    *LETTER_LEFT_DOMAIN,
+                    "|",
+                    ("pdf_attachment_id", "in", self.ids),
+                    ("attachment_ids", "in", self.ids),
+                ]
+            )
+        )
+        if not letters:
+            return self.browse()
+        left = letters._ar24_left()
+        evidence = letters.proof_attachment_ids | left.pdf_attachment_id | left.attachment_ids
+        return self & evidence.with_env(self.env)
+
+    def _ar24_check_evidence(self, operation):
+        """Anyone below system administrator is refused: a letter's evidence is never rewritten."""
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        evidence = self._ar24_evidence()
+        if evidence:
+            raise AccessError(
+                self.env._(
+                    "%(files)s: evidence of a registered letter handed to AR24, it cannot be %(operation)s.",
+                    files=", ".join(evidence.mapped("name")),
+                    operation=self.env._("deleted") if operation == "unlink" else self.env._("changed"),
+                )
+            )
+
+    def write(self, vals):
+        self._ar24_check_evidence("write")
+        return super().write(vals)
+
+    def unlink(self):
+        self._ar24_check_evidence("unlink")
+        return super().unlink()
