@@ -215,14 +215,18 @@ class Ar24Letter(models.Model):
 
     @api.constrains("partner_id", "deposited_outside")
     def _check_recipient(self):
-        missing = self.filtered(lambda letter: not letter.partner_id and not letter.deposited_outside)
-        if missing:
-            raise ValidationError(
-                self.env._(
-                    "%(letters)s: choose the recipient (a contact) of the letter.",
-                    letters=", ".join(missing.mapped("name")),
+        for letter in self.filtered(lambda letter: not letter.partner_id and not letter.deposited_outside):
+            replaced = letter.fallback_of_id
+            if replaced:  # the paper fallback of a letter deposited outside Odoo to no contact
+                raise ValidationError(
+                    self.env._(
+                        "%(letter)s cannot be resent by paper: its recipient %(recipient)s is no contact. Create the "
+                        "contact with the postal address, then a paper letter to it.",
+                        letter=replaced.name,
+                        recipient=replaced.ar24_to_name or replaced.ar24_to_email or replaced.to_email or "",
+                    )
                 )
-            )
+            raise ValidationError(self.env._("%(letter)s: choose the recipient (a contact).", letter=letter.name))
 
     # ------------------------------------------------------------------ computes
     @api.depends("res_model", "res_id")

@@ -8,7 +8,7 @@ lists them from AR24; so does the status job here, read-only, without ever sendi
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..ar24 import crypto
@@ -128,6 +128,21 @@ class TestOutsideLetters(AR24Case):
         self.Letter._cron_sync_status()
         self.assertEqual(stranger_letter.state, "not_valided")
         self.assertEqual(len(self.controls.calls("send_mail")), 2)
+
+    def test_an_outside_letter_to_no_contact_says_why_it_cannot_go_by_paper(self):
+        mail = self.deposit_on_ar24_site("inconnu@example.org", "Paul", "Inconnu")
+        self.Letter._cron_sync_status()
+        letter = self.outside()
+        self.controls.sender_action(mail["id"], "validate")
+        self.controls.recipient(mail["id"], "refuse")
+        self.Letter._cron_sync_status()
+        self.assertRecordValues(letter, [{"state": "refused", "partner_id": False}])
+        # the sender's follow-up names the recipient as AR24 knows him
+        self.assertEqual(letter.activity_ids.summary, "Registered letter refused by Paul Inconnu: decide the next step")
+        with self.assertRaisesRegex(
+            ValidationError, "%s cannot be resent by paper: its recipient Paul Inconnu is no contact" % letter.name
+        ):
+            letter.with_user(self.ar24_user).action_resend_paper()
 
     def test_a_sender_without_open_letters_is_listed_from_where_he_stopped(self):
         self.Letter._cron_sync_status()
