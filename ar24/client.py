@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import os
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -20,7 +21,20 @@ import requests
 from . import crypto
 from .errors import AR24ApiError, AR24MaintenanceError, AR24TransportError
 from .i18n import _lt
-from .routes import ENVIRONMENT_URLS, MAX_PAGE_SIZE, PRODUCTS, RESULT_KEYS, ROUTES, TOTAL_KEY
+from .routes import (
+    DATE_OFFSET_SECONDS,
+    DECIMAL_KEYS,
+    ENVIRONMENT_URLS,
+    FLAG_KEYS,
+    FLAG_PREFIXES,
+    ID_LIST_KEYS,
+    INTEGER_KEYS,
+    MAX_PAGE_SIZE,
+    PRODUCTS,
+    RESULT_KEYS,
+    ROUTES,
+    TOTAL_KEY,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -57,6 +71,71 @@ def _scalar(value):
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+_INTEGER_RE = re.compile(r"-?\d+")
+_TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
+
+
+def normalize(value, key=None):
+    """AR24's ``result`` with every id and count as int, every 0/1 flag as 0 or 1 and every price
+    as float, whatever JSON type AR24 used.
+
+    The live API writes ``"id": "5001"`` and ``"send_fail": "1"``, its documentation ``5001`` and
+    ``1``: both are read here, once, so that nothing downstream compares ``"5001"`` with ``5001``
+    (or finds ``"0"`` true). Keys are those of ``routes``; other values are left as they came.
+    """
+    if isinstance(value, dict):
+        return {k: normalize(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in ID_LIST_KEYS:
+            return [normalize(v) if isinstance(v, (dict, list)) else _integer(v) for v in value]
+        return [normalize(v) for v in value]
+    if key in INTEGER_KEYS:
+        return _integer(value)
+    if key in FLAG_KEYS or (isinstance(key, str) and key.startswith(FLAG_PREFIXES)):
+        return _flag(value)
+    if key in DECIMAL_KEYS:
+        return _decimal(value)
+    return value
+
+
+def _integer(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INTEGER_RE.fullmatch(value.strip()):
+        return int(value.strip())
+    return value
+
+
+def _flag(value):
+    if isinstance(value, (bool, int, float)):
+        return 1 if value else 0
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return 1 if value.strip().lower() in _TRUE else 0
+    return value
+
+
+def _decimal(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip().replace(",", ".") or 0)
+    except ValueError:
+        return value
+
+
+def list_rows(result, key):
+    """Rows of a list answer in either of AR24's shapes: ``result`` is the list itself, or a dict
+    holding it under ``key``; (rows, total or None)."""
+    if isinstance(result, list):
+        return result, None
+    result = result or {}
+    return result.get(key) or [], result.get(TOTAL_KEY)
 
 
 def masked(params):
@@ -103,7 +182,7 @@ class AR24Client:
         max_retries=3,
         backoff=0.5,
         backoff_cap=8.0,
-        date_offset=0,
+        date_offset=DATE_OFFSET_SECONDS,
         accept_language=None,
         session=None,
         sleep=time.sleep,
@@ -202,7 +281,7 @@ class AR24Client:
                 raise AR24TransportError(_lt("AR24 sent an unreadable answer."), name, maybe_processed=True)
         status = str(payload.get("status", "")).upper()
         if status == "SUCCESS":
-            return payload.get("result")
+            return normalize(payload.get("result"))
         if status == "MAINTENANCE":
             raise AR24MaintenanceError(name)
         if status == "ERROR":
@@ -210,17 +289,19 @@ class AR24Client:
         raise AR24TransportError(_lt("AR24 sent an answer of unknown status %r.", status), name, maybe_processed=True)
 
     def _paged(self, name, params, page_size=None):
-        """Yield every row of a list route, one call per page."""
-        key = RESULT_KEYS[name]
+        """Yield every row of a list route, one call per page.
+
+        A list without a total (AR24's ``user/mail``) ends on its first short page: when the
+        rows fill the last page exactly, one more call finds it empty.
+        """
         size = min(page_size or self.page_size, MAX_PAGE_SIZE)
         start = 0
         while True:
-            result = self.request(name, dict(params, max=size, start=start, sort="ASC")) or {}
-            rows = result.get(key) or []
+            result = self.request(name, dict(params, max=size, start=start, sort="ASC"))
+            rows, total = list_rows(result, RESULT_KEYS[name])
             yield from rows
             start += len(rows)
-            total = result.get(TOTAL_KEY)
-            if len(rows) < size or (total is not None and start >= int(total)):
+            if len(rows) < size or (total is not None and start >= total):
                 return
 
     # ------------------------------------------------------------------ sender accounts
@@ -250,19 +331,19 @@ class AR24Client:
         return self.request("request_identity", {"id_user": id_user})
 
     def list_payment_methods(self, id_user):
-        result = self.request("list_payment_methods", {"id_user": id_user}) or {}
-        return result.get(RESULT_KEYS["list_payment_methods"]) or []
+        result = self.request("list_payment_methods", {"id_user": id_user})
+        return list_rows(result, RESULT_KEYS["list_payment_methods"])[0]
 
     # ------------------------------------------------------------------ attachments
     def upload_attachment(self, id_user, content, file_name, content_type="application/pdf"):
-        """Upload one file; returns AR24's ``file_id``."""
+        """Upload one file; returns AR24's ``file_id`` (an int)."""
         files = {"file": (file_name, content, content_type)}
         result = self.request("upload_attachment", {"id_user": id_user, "file_name": file_name}, files=files)
         return result["file_id"]
 
     def get_mail_attachments(self, id_mail):
-        result = self.request("get_mail_attachments", {"id": id_mail}) or {}
-        return result.get(RESULT_KEYS["get_mail_attachments"]) or []
+        result = self.request("get_mail_attachments", {"id": id_mail})
+        return list_rows(result, RESULT_KEYS["get_mail_attachments"])[0]
 
     def list_user_attachments(self, id_user, page_size=None):
         return list(self._paged("list_user_attachments", {"id_user": id_user}, page_size))
@@ -281,8 +362,11 @@ class AR24Client:
     def get_mail(self, id_mail):
         return self.request("get_mail", {"id": id_mail})
 
-    def iter_mails(self, id_user, status=None, date_from=None, date_to=None, page_size=None):
+    def iter_mails(self, id_user, status=None, date_from=None, date_to=None, ids=None, page_size=None):
+        """The sender's letters, page after page; ``ids``: only these letters (``mail[]``)."""
         params = {"id_user": id_user, "status": status, "date_from": date_from, "date_to": date_to}
+        if ids:
+            params["mail"] = list(ids)
         return self._paged("list_mails", params, page_size)
 
     def list_mails(self, id_user, **kwargs):

@@ -7,7 +7,10 @@ SLUG_MESSAGES = {
     # request signature and date
     "empty_date": _lt("The request carried no date."),
     "invalid_date": _lt("The request date is malformed (AR24 expects YYYY-MM-DD HH:mm:ss, Paris time)."),
-    "expired_date": _lt("The request date is too old: check the server clock."),
+    "expired_date": _lt(
+        "AR24 found the request date older than its own clock: this server's clock is behind. Set it right "
+        "(automatic time, NTP) and try again."
+    ),
     "date_in_future": _lt("The request date is more than 10 minutes ahead: check the server clock."),
     "token_missing": _lt("The AR24 API token is missing: fill it in the settings."),
     "token_invalid": _lt("AR24 does not recognise the API token: check it in the settings."),
@@ -22,6 +25,9 @@ SLUG_MESSAGES = {
     "error_country": _lt("The country must be an ISO code of two letters (FR)."),
     "error_gender": _lt("The gender must be M or F."),
     "error_company_siret": _lt("The SIRET number is invalid (14 digits expected)."),
+    "missing_company_siret": _lt("A professional in France needs the company's SIRET number (14 digits)."),
+    "missing_company_tva": _lt("A professional in another EU country needs the company's intra-EU VAT number."),
+    "user_not_created": _lt("AR24 could not create the account: try again later or contact AR24."),
     "user_account_not_confirmed": _lt("The sender's AR24 account is not confirmed yet."),
     "user_eula_not_accepted": _lt("The sender has not accepted AR24's terms of use yet."),
     "user_name_empty": _lt("The sender's AR24 account has no name."),
@@ -30,6 +36,8 @@ SLUG_MESSAGES = {
     "attachment_empty_name": _lt("The attachment has no file name."),
     "attachment_too_big": _lt("The attachment is empty or larger than AR24 accepts."),
     "attachment_missing_file": _lt("No file was sent."),
+    "attachment_not_pdf": _lt("The file is named or labelled as a PDF but is not one: export it again as PDF."),
+    "attachment_unreadable": _lt("The PDF cannot be read (damaged or password-protected): save it again as PDF."),
     "attachment_not_exists": _lt("An attachment of the letter does not exist at AR24."),
     "attachment_unavailable": _lt("An attachment of the letter belongs to another AR24 account."),
     # letters
@@ -46,7 +54,7 @@ SLUG_MESSAGES = {
     "authentication_missing": _lt("A qualified LRE needs the sender's OTP code."),
     "missing_erm_id": _lt("No letter id was given."),
     "erm_not_exist": _lt("This letter does not exist at AR24."),
-    "missing_address": _lt("The postal address of the recipient is incomplete."),
+    "missing_address": _lt("The postal address is incomplete (street, zip code, city and country are needed)."),
     # consents
     "consent_not_exist": _lt("AR24 holds no consent for this e-mail."),
     # generic

@@ -5,7 +5,7 @@ from datetime import timedelta, timezone
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import clean_context, email_normalize, html2plaintext, html_sanitize
 
@@ -27,6 +27,7 @@ STATES = [
     ("refused", "Refused"),
     ("negligence", "Not claimed"),
     ("bounced", "Bounced"),
+    ("not_valided", "Never validated"),
     ("error", "Error"),
     ("canceled", "Canceled"),
 ]
@@ -41,6 +42,7 @@ STATE_RANK = {
     "refused": 4,
     "negligence": 4,
     "bounced": 4,
+    "not_valided": 4,
     "canceled": 5,
 }
 # What a user may still change: content is frozen once the letter has left for AR24.
@@ -72,6 +74,11 @@ USER_FIELDS = (*CONTENT_FIELDS, "ag_date", "must_be_received_by")
 # Also accepted when a user creates a letter (checked in ``_ar24_check_create``).
 USER_CREATE_FIELDS = (*USER_FIELDS, "res_model", "res_id", "fallback_of_id")
 OPEN_STATES = ("to_valid", "waiting", "sent")
+# AR24 statuses of the letters Odoo imports although it did not deposit them (e.g. on AR24's site):
+# those waiting at AR24 for their sender's OTP validation and those never validated, as LSC lists them
+OUTSIDE_STATUSES = ("to_valid", "not_valided")
+# The first time a sender's letters are listed, how far back to look for letters deposited outside Odoo
+OUTSIDE_LOOKBACK_DAYS = 30
 PROOF_LABELS = {
     "ev": _lt("proof of deposit and sending"),
     "ar": _lt("acknowledgement of receipt"),
@@ -102,7 +109,8 @@ class Ar24Letter(models.Model):
     _order = "create_date desc, id desc"
 
     name = fields.Char("Reference", readonly=True, copy=False, default="/")
-    partner_id = fields.Many2one("res.partner", "Recipient", required=True, index=True, tracking=True)
+    # required, but on a letter deposited outside Odoo to someone who is no contact (see _check_recipient)
+    partner_id = fields.Many2one("res.partner", "Recipient", index=True, tracking=True)
     contact_id = fields.Many2one(
         "res.partner", "Correspondent", help="Contact who receives the letter; his e-mail wins over the recipient's."
     )
@@ -143,6 +151,16 @@ class Ar24Letter(models.Model):
         readonly=True,
         copy=False,
         help="The address AR24 holds for this letter, whatever the contact's today.",
+    )
+    ar24_to_name = fields.Char(
+        "Recipient at AR24", readonly=True, copy=False, help="The recipient's name as AR24 holds it for this letter."
+    )
+    deposited_outside = fields.Boolean(
+        "Deposited outside Odoo",
+        readonly=True,
+        copy=False,
+        help="AR24 holds this letter but Odoo did not send it (e.g. it was deposited on AR24's site): Odoo "
+        "follows it and shows it, it never sends it. One waiting for its OTP code is validated on AR24's site.",
     )
     to_email = fields.Char("Recipient e-mail", compute="_compute_to_email", store=True, readonly=False)
     recipient_status = fields.Selection(
@@ -205,6 +223,21 @@ class Ar24Letter(models.Model):
         readonly=True,
         copy=False,
     )
+
+    @api.constrains("partner_id", "deposited_outside")
+    def _check_recipient(self):
+        for letter in self.filtered(lambda letter: not letter.partner_id and not letter.deposited_outside):
+            replaced = letter.fallback_of_id
+            if replaced:  # the paper fallback of a letter deposited outside Odoo to no contact
+                raise ValidationError(
+                    self.env._(
+                        "%(letter)s cannot be resent by paper: its recipient %(recipient)s is no contact. Create the "
+                        "contact with the postal address, then a paper letter to it.",
+                        letter=replaced.name,
+                        recipient=replaced.ar24_to_name or replaced.ar24_to_email or replaced.to_email or "",
+                    )
+                )
+            raise ValidationError(self.env._("%(letter)s: choose the recipient (a contact).", letter=letter.name))
 
     # ------------------------------------------------------------------ computes
     @api.depends("res_model", "res_id")
@@ -489,7 +522,8 @@ class Ar24Letter(models.Model):
 
     def action_cancel(self):
         self.check_access("write")
-        # a letter waiting for its OTP code is only uploaded: AR24 holds no letter yet
+        # a letter waiting for its OTP code in Odoo is only uploaded: AR24 holds no letter yet; one
+        # AR24 holds (deposited outside Odoo and waiting for its code included) stays
         not_cancelable = self.filtered(
             lambda letter: letter.state not in EDITABLE_STATES or letter.ar24_id or letter.send_started_at
         )
@@ -1170,7 +1204,7 @@ class Ar24Letter(models.Model):
                 )
                 for mail in mails:
                     for file_id in mail.get("attachments") or ():
-                        letter = by_file.pop(int(file_id), None)
+                        letter = by_file.pop(file_id, None)
                         if letter:
                             letter._ar24_apply_mail(mail, sending=True)
                             letter._message_log(
@@ -1189,9 +1223,12 @@ class Ar24Letter(models.Model):
         self.ensure_one()
         status = str(mail.get("status") or "").lower()
         new_state = status if status in STATE_RANK else self.state
-        vals = {"ar24_status": mail.get("status"), "ar24_id": int(mail.get("id") or self.ar24_id or 0)}
+        # ids come as ints from the client (``ar24.client.normalize``), whatever AR24's JSON type
+        vals = {"ar24_status": mail.get("status"), "ar24_id": mail.get("id") or self.ar24_id or 0}
         if mail.get("to_email") and mail["to_email"] != self.ar24_to_email:
             vals["ar24_to_email"] = mail["to_email"]
+        if mail.get("to_name") and (sending or self.deposited_outside) and mail["to_name"] != self.ar24_to_name:
+            vals["ar24_to_name"] = mail["to_name"]
         if sending:
             vals.update(send_started_at=False, send_queued=False, error_code=False, error_message=False)
             if STATE_RANK[new_state] < STATE_RANK["waiting"]:
@@ -1224,26 +1261,123 @@ class Ar24Letter(models.Model):
             RELOAD,
         )
 
-    def _ar24_sync_status(self):
-        """Update these letters from AR24's list of each sender's letters; returns how many changed."""
+    def _ar24_sync_status(self, senders=None):
+        """Update these letters from AR24's list of each sender's letters; returns how many changed
+        (letters imported included).
+
+        The same list brings the letters AR24 holds waiting for, or past, an OTP validation that
+        Odoo did not deposit: they are imported, read-only (``_ar24_import_outside``). ``senders``
+        (res.users): also list the letters of these senders, whether Odoo has open letters of theirs
+        or not, from the day before their last such listing.
+        """
         changed = 0
-        for (company, user), letters in self.filtered("ar24_id")._ar24_groups().items():
+        groups = self.filtered("ar24_id")._ar24_groups()
+        for user in senders or ():
+            groups.setdefault((user.company_id, user), self.browse())
+        for (company, user), letters in groups.items():
             if not company._ar24_is_configured() or not user.ar24_user_id:
                 continue
             client = company._ar24_client()
             by_id = {letter.ar24_id: letter for letter in letters}
-            oldest = min(letters.mapped(lambda letter: letter.date_deposit or letter.create_date))
-            since = crypto.paris_now((oldest - timedelta(days=1)).replace(tzinfo=timezone.utc))
+            sender = user if senders and user in senders else None
+            started = fields.Datetime.now()
+            since = crypto.paris_now(self._ar24_sync_since(letters, sender).replace(tzinfo=timezone.utc))
+            unknown = []
             try:
                 for mail in client.iter_mails(user.ar24_user_id, date_from=since):
-                    letter = by_id.get(int(mail.get("id") or 0))
+                    letter = by_id.get(mail.get("id"))
                     if letter:
                         changed += bool(letter._ar24_update_from_mail(mail, client))
+                    else:
+                        unknown.append(mail)
             except AR24Error as exc:
                 _logger.warning("AR24 status sync failed for %s: %s", user.login, exc)
+            else:
+                changed += len(self._ar24_import_outside(company, user, unknown))
+                if sender:
+                    sender.sudo().ar24_letters_checked_at = started
             letters.write({"ar24_refresh_requested": False})
             self._ar24_commit()
         return changed
+
+    @api.model
+    def _ar24_sync_since(self, letters, sender=None):
+        """Start of the list to read: the day before the oldest of ``letters`` and, for ``sender``,
+        the day before his last listing (``OUTSIDE_LOOKBACK_DAYS`` back the first time)."""
+        starts = [letter.date_deposit or letter.create_date for letter in letters]
+        if sender:
+            first_time = fields.Datetime.now() - timedelta(days=OUTSIDE_LOOKBACK_DAYS - 1)
+            starts.append(sender.sudo().ar24_letters_checked_at or first_time)
+        return min(starts) - timedelta(days=1)
+
+    @api.model
+    def _ar24_import_outside(self, company, user, mails):
+        """Letters of ``user`` that AR24 holds to_valid or not_valided although Odoo did not deposit
+        them (e.g. on AR24's site): created read-only with AR24's number, state, dates and
+        recipient, linked to the contact of that e-mail when there is one. Odoo never sends them.
+
+        A letter Odoo sent whose answer was lost carries Odoo's own file (``body_file_id``): it is
+        left to the reconciliation, never imported twice. Runs in the jobs: writes as superuser.
+        """
+        mails = [m for m in mails if str(m.get("status") or "").lower() in OUTSIDE_STATUSES and m.get("id")]
+        if not mails:
+            return self.browse()
+        Letter = self.sudo()
+        known = set(Letter.search([("ar24_id", "in", [m["id"] for m in mails])]).mapped("ar24_id"))
+        files = [file_id for mail in mails for file_id in mail.get("attachments") or ()]
+        own = set(Letter.search([("body_file_id", "in", files)]).mapped("body_file_id")) if files else set()
+        new = [m for m in mails if m["id"] not in known and not own.intersection(m.get("attachments") or ())]
+        if not new:
+            return self.browse()
+        emails = {m["id"]: email_normalize(m.get("to_email") or "") or False for m in new}
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("email_normalized", "in", [e for e in emails.values() if e]),
+                    ("company_id", "in", [False, company.id]),
+                ],
+                order="id",
+            )
+        )
+        by_email = {}
+        for partner in partners:
+            by_email.setdefault(partner.email_normalized, partner)
+        letters = Letter.create(
+            [self._ar24_outside_values(company, user, mail, by_email.get(emails[mail["id"]])) for mail in new]
+        )
+        for letter, mail in zip(letters, new):
+            letter._ar24_apply_mail(mail)
+            letter._message_log(
+                body=self.env._(
+                    "Deposited at AR24 outside Odoo (no. %(number)s, %(status)s): shown here as AR24 holds it, "
+                    "never sent from Odoo.",
+                    number=mail["id"],
+                    status=mail.get("status"),
+                )
+            )
+        return letters.sudo(False)
+
+    @api.model
+    def _ar24_outside_values(self, company, user, mail, partner):
+        """Values of the letter that shows ``mail``, deposited outside Odoo."""
+        send_type = {"ae": "ae", "lr_paper": "lr_paper"}.get(str(mail.get("type") or "").lower(), "lre_eidas")
+        statut = mail.get("dest_statut") if mail.get("dest_statut") in ("particulier", "professionnel") else False
+        return {
+            "partner_id": partner.id if partner else False,
+            "subject": mail.get("ref_dossier")
+            or self.env._("Registered letter %(number)s deposited outside Odoo", number=mail["id"]),
+            "send_type": send_type,
+            "company_id": company.id,
+            "user_id": user.id,
+            "to_email": mail.get("to_email") or False,
+            "recipient_status": statut or ("professionnel" if mail.get("to_company") else "particulier"),
+            "ref_dossier": mail.get("ref_dossier") or False,
+            "ref_client": mail.get("ref_client") or False,
+            "ref_facturation": mail.get("ref_facturation") or False,
+            "deposited_outside": True,
+        }
 
     def _ar24_update_from_mail(self, mail, client):
         """Apply one AR24 mail object: state (forward only), dates, proofs, chatter, follow-up."""
@@ -1293,10 +1427,11 @@ class Ar24Letter(models.Model):
         """Chatter note on the source document; follow-up activity when the letter did not arrive."""
         label = dict(self._fields["state"]._description_selection(self.env))[self.state]
         source = self._source_record()
+        recipient = self.partner_id.display_name or self.ar24_to_name or self.ar24_to_email or ""
         note = self.env._(
             "Registered letter %(name)s to %(partner)s: %(state)s.",
             name=self.name,
-            partner=self.partner_id.display_name,
+            partner=recipient,
             state=label,
         )
         if source and hasattr(source, "_message_log"):
@@ -1309,7 +1444,7 @@ class Ar24Letter(models.Model):
                 summary=self.env._(
                     "Registered letter %(state)s by %(partner)s: decide the next step",
                     state=label.lower(),
-                    partner=self.partner_id.display_name,
+                    partner=recipient,
                 ),
                 note=self.env._("Letter %(name)s. You may resend it by paper registered letter.", name=self.name),
             )
@@ -1321,10 +1456,12 @@ class Ar24Letter(models.Model):
 
     @api.model
     def _cron_sync_status(self):
-        """Every 15 minutes: letters not yet final, and first those a webhook asked to re-read."""
+        """Every 15 minutes: letters not yet final, and first those a webhook asked to re-read; the
+        list of every linked sender's letters also brings those deposited outside Odoo."""
         requested = self.search([("ar24_refresh_requested", "=", True)])
         requested._ar24_sync_status()
-        self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])._ar24_sync_status()
+        senders = self.env["res.users"].sudo().search([("ar24_link_state", "=", "linked"), ("ar24_user_id", "!=", 0)])
+        self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])._ar24_sync_status(senders=senders)
 
     def _ar24_commit(self):
         """Exactly once needs it: what AR24 was asked must be durable before and after each call."""

@@ -49,6 +49,13 @@ class ResUsers(models.Model):
     )
     ar24_payment_possible = fields.Boolean("AR24 payment method", readonly=True, copy=False)
     ar24_last_refresh = fields.Datetime("AR24 checked on", readonly=True, copy=False)
+    ar24_letters_checked_at = fields.Datetime(
+        "AR24 letters listed on",
+        readonly=True,
+        copy=False,
+        help="Last time the status job read this sender's list of letters at AR24 (it looks for letters "
+        "deposited outside Odoo from the day before).",
+    )
 
     # One AR24 account, one Odoo user: AR24 grants access per integrator, not per Odoo user, so a
     # second user linked to the same account would send in its holder's name. The database
@@ -202,13 +209,14 @@ class ResUsers(models.Model):
         """Store what AR24 says of the account (never its password: AR24 does not give it)."""
         self.sudo().write(
             {
-                "ar24_user_id": int(account["id"]),
+                # ids and flags come typed by the client (``ar24.client.normalize``): "0" is already 0
+                "ar24_user_id": account["id"],
                 "ar24_email": account.get("email") or self.ar24_email,
                 "ar24_link_state": "linked",
-                "ar24_confirmed": bool(int(account.get("confirmed") or 0)),
-                "ar24_cgu_accepted": bool(int(account.get("cgu") or 0)),
-                "ar24_identity_verified": bool(int(account.get("is_identity_verified") or 0)),
-                "ar24_payment_possible": bool(int(account.get("is_payment_possible") or 0)),
+                "ar24_confirmed": bool(account.get("confirmed")),
+                "ar24_cgu_accepted": bool(account.get("cgu")),
+                "ar24_identity_verified": bool(account.get("is_identity_verified")),
+                "ar24_payment_possible": bool(account.get("is_payment_possible")),
                 "ar24_last_refresh": fields.Datetime.now(),
             }
         )
@@ -248,7 +256,7 @@ class ResUsers(models.Model):
             raise ar24_user_error(self.env, exc, self) from exc
         except AR24Error as exc:
             raise ar24_user_error(self.env, exc, self) from exc
-        self.sudo().write({"ar24_email": email, "ar24_user_id": int(result.get("id_user") or 0)})
+        self.sudo().write({"ar24_email": email, "ar24_user_id": result.get("id_user") or 0})
         if (result.get("status") or "").lower() == "accepted":
             return self.action_ar24_refresh()
         self.sudo().ar24_link_state = "pending"

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+from unittest.mock import patch
 
 import pyotp
 
@@ -30,13 +31,26 @@ def every_logger_at_debug():
 
 
 class AR24Mixin:
-    """Each test class gets its own emulator (reset before every test) and company settings."""
+    """Each test class gets its own emulator (reset before every test) and company settings.
+
+    The emulator answers as the live AR24 does (ids, flags and prices as strings) unless a class
+    sets ``AR24_ID_PROFILE = "int"``. The letters' PDFs are rendered for real, by wkhtmltopdf,
+    through the module's production path: AR24 (and the emulator) refuse an upload named PDF
+    that is not one, and Odoo's test mode would otherwise render HTML.
+    """
+
+    AR24_ID_PROFILE = "string"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.emulator = EmulatorApp(
-            port=0, token=TOKEN, private_key=PRIVATE_KEY, state=cls._emulator_state(), webhook_retry_seconds=0.1
+            port=0,
+            token=TOKEN,
+            private_key=PRIVATE_KEY,
+            state=cls._emulator_state(),
+            webhook_retry_seconds=0.1,
+            ids=cls.AR24_ID_PROFILE,
         ).start()
         cls.addClassCleanup(cls.emulator.stop)
         cls.controls = EmulatorControls(cls.emulator.base_url)
@@ -71,6 +85,22 @@ class AR24Mixin:
             groups="base.group_user,ar24_lre.group_ar24_user",
         )
         cls.employee = new_test_user(cls.env, login="employee", name="Emma Ployee", groups="base.group_user")
+        cls._render_letters_for_real()
+
+    @classmethod
+    def _render_letters_for_real(cls):
+        """Letters sent by these tests (by the browser's requests too) carry real PDFs made by the
+        module's own rendering, wkhtmltopdf included, as in production."""
+        Letter = type(cls.env["ar24.letter"])
+        production = Letter._ar24_render_pdf
+
+        def render(letters):
+            return production(letters.with_context(force_report_rendering=True))
+
+        cls.startClassPatcher(patch.object(Letter, "_ar24_render_pdf", render))
+        # the report's style sheets come from this Odoo server, which the test's open transaction
+        # would block: nothing listens there, the letter is rendered without them
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
 
     @classmethod
     def _emulator_state(cls):

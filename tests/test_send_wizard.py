@@ -1,10 +1,14 @@
 import base64
+import io
 import json
 from unittest.mock import patch
+
+import pypdf
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
+from ..ar24 import pdfcheck
 from ..ar24.pdf import make_pdf
 from .common import AR24Case
 
@@ -43,9 +47,7 @@ class TestSendWizard(AR24Case):
             self._consent(partner)
 
     def _consent(self, partner):
-        # the consent fields come with the consent feature; without them no consent is checked
-        if "ar24_consent" in partner._fields:
-            partner.write({"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": partner.email})
+        partner.write({"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": partner.email})
 
     def _letters(self, partners, **values):
         vals = dict(
@@ -217,11 +219,17 @@ class TestSendWizard(AR24Case):
         # the common annex is uploaded once for both letters; each letter's PDF once
         self.assertEqual(len(self.controls.calls("upload_attachment")), 3)
         self.assertTrue(all(letter.pdf_attachment_id for letter in sent))
+        # what AR24 holds for each letter is a real PDF of that letter (AR24 refuses anything else)
+        for letter in sent:
+            content = self.emulator.store.one("SELECT content FROM attachments WHERE id = ?", (letter.body_file_id,))[0]
+            self.assertEqual(pdfcheck.page_count(content), 1, letter.name)
+            text = " ".join(pypdf.PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+            self.assertIn(letter.name, text)
+            self.assertIn(letter.partner_id.name, text)
 
     def test_lre_eidas_waits_for_otp(self):
         letters = self._letters(self.denise | self.agency)
-        if "ar24_recipient_status" in self.agency._fields:
-            self.agency.ar24_recipient_status = "professionnel"
+        self.agency.ar24_recipient_status = "professionnel"
         self._wizard(letters, "lre_eidas").action_send()
         self.assertEqual(set(letters.mapped("state")), {"to_valid"})
         self.assertFalse(self.controls.calls("send_mail"))

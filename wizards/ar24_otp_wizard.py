@@ -18,8 +18,12 @@ class Ar24OtpWizard(models.TransientModel):
     _name = "ar24.otp.wizard"
     _description = "Validate registered letters with an OTP code"
 
+    # the letters this Odoo prepared: AR24 does not let another application validate one deposited
+    # on its site (those hold an AR24 number already)
     letter_ids = fields.Many2many(
-        "ar24.letter", string="Letters awaiting OTP validation", domain=[("state", "=", "to_valid")]
+        "ar24.letter",
+        string="Letters awaiting OTP validation",
+        domain=[("state", "=", "to_valid"), ("ar24_id", "=", 0)],
     )
     sender_id = fields.Many2one("res.users", "Identified sender", compute="_compute_sender_id")
     otp_code = fields.Char(
@@ -40,10 +44,12 @@ class Ar24OtpWizard(models.TransientModel):
             letters = Letter.browse()
             if self.env.context.get("active_model") == "ar24.letter":
                 letters = Letter.browse(self.env.context.get("active_ids") or []).filtered(
-                    lambda letter: letter.state == "to_valid"
+                    lambda letter: letter.state == "to_valid" and not letter.ar24_id
                 )
             if not letters:
-                letters = Letter.search([("state", "=", "to_valid"), ("user_id", "=", self.env.uid)])
+                letters = Letter.search(
+                    [("state", "=", "to_valid"), ("ar24_id", "=", 0), ("user_id", "=", self.env.uid)]
+                )
             values["letter_ids"] = [fields.Command.set(letters.ids)]
         return values
 
@@ -66,6 +72,15 @@ class Ar24OtpWizard(models.TransientModel):
         # a colleague's letters put in the wizard by RPC are refused, not silently left out
         self.sudo().letter_ids.with_env(self.env).check_access("write")
         letters = self.letter_ids.filtered(lambda letter: letter.state == "to_valid")
+        at_ar24 = letters.filtered("ar24_id")
+        if at_ar24:
+            raise UserError(
+                self.env._(
+                    "%(letters)s wait for their OTP validation at AR24, where they were deposited outside Odoo: "
+                    "validate them on AR24's site (AR24 lets no other application validate them).",
+                    letters=", ".join(at_ar24.mapped("name")),
+                )
+            )
         if not letters:
             raise UserError(self.env._("Select at least one letter awaiting OTP validation."))
         senders = letters.user_id

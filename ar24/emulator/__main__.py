@@ -5,6 +5,8 @@ import logging
 import signal
 import sys
 
+from ..routes import DATE_GRACE_SECONDS
+from .profile import ID_PROFILES
 from .server import EmulatorApp
 
 
@@ -20,7 +22,18 @@ def main(argv=None):
     )
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of API calls that fail (0..1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault draw")
-    parser.add_argument("--date-grace", type=int, default=300, help="seconds a request date may be old")
+    parser.add_argument(
+        "--date-grace",
+        type=int,
+        default=DATE_GRACE_SECONDS,
+        help="seconds a request date may be old (older: expired_date)",
+    )
+    parser.add_argument(
+        "--ids",
+        choices=ID_PROFILES,
+        default="string",
+        help="JSON type of ids, 0/1 flags and prices in answers: strings as the live AR24, or numbers",
+    )
     parser.add_argument("--send-delay", type=float, default=0.0, help="seconds before a letter becomes sent")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -36,9 +49,10 @@ def main(argv=None):
         seed=args.seed,
         date_grace_seconds=args.date_grace,
         send_delay_seconds=args.send_delay,
+        ids=args.ids,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print("AR24 emulator on %s (token %s)" % (app.api_url, args.token), flush=True)
+    print("AR24 emulator on %s (token %s, ids as %s)" % (app.api_url, args.token, args.ids), flush=True)
     try:
         app.serve_forever()
     except (KeyboardInterrupt, SystemExit):

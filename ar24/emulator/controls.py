@@ -46,6 +46,15 @@ class EmulatorControls:
         """``action``: accept, refuse or bounce."""
         return self.post("mails/%d/%s" % (id_mail, action))
 
+    def sender_action(self, id_mail, action):
+        """On a letter awaiting its OTP validation at AR24: ``validate`` (the sender does it on
+        AR24's site) or ``expire`` (AR24 gives up: not_valided)."""
+        return self.post("mails/%d/%s" % (id_mail, action))
+
+    def id_profile(self, ids):
+        """Type ids, 0/1 flags and prices as ``string`` (the live AR24) or ``int`` from now on."""
+        return self.faults(ids=ids)
+
     def advance(self, days=0, seconds=0):
         return self.post("clock", advance_days=days, advance_seconds=seconds)
 

@@ -14,8 +14,17 @@ from datetime import datetime, timedelta
 import pyotp
 
 from .. import crypto
-from ..errors import SLUG_MESSAGES
-from ..routes import MAX_ATTACHMENTS_BYTES, MAX_PAGE_SIZE, NEGLIGENCE_DAYS, PAPER_PRICE_PER_PAGE, PRICES, PROOFS
+from ..errors import readable_message
+from ..pdfcheck import is_pdf, page_count
+from ..routes import (
+    DEPOSIT_PROOF,
+    MAX_ATTACHMENTS_BYTES,
+    MAX_PAGE_SIZE,
+    NEGLIGENCE_DAYS,
+    PAPER_PRICE_PER_PAGE,
+    PRICES,
+    PROOFS,
+)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FORBIDDEN_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|form)\b|\son\w+\s*=", re.I)
@@ -23,14 +32,34 @@ CONTENT_LIMIT = 100_000
 # Domains the emulator treats as non-existent (AR24 checks DNS; the emulator never does).
 INVALID_DOMAINS = ("invalid.test", "invalid")
 STATUS_SPELLING = {"ar": "AR"}  # AR24 writes the receipt status in capitals
-USER_FIELDS = ("firstname", "lastname", "email", "gender", "statut", "address1", "city", "zipcode", "country")
+# Sign-up: each required field and the slug AR24 answers when it is missing (AR24's list, quoted by
+# public clients: the street is "missing_address", not "missing_address1").
+USER_REQUIRED = (
+    ("firstname", "missing_firstname"),
+    ("lastname", "missing_lastname"),
+    ("email", "missing_email"),
+    ("address1", "missing_address"),
+    ("city", "missing_city"),
+    ("zipcode", "missing_zipcode"),
+    ("country", "missing_country"),
+)
+# [ASSUMED] a professional outside France but in the EU must give his intra-EU VAT number
+EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+# AR24's own wording of the date refusal (quoted by public clients); the others are sentences too
+AR24_MESSAGES = {"expired_date": "Given datetime is older than current datetime"}
+# Statuses of a letter AR24 holds before and without its sending
+UNSENT_STATUSES = ("to_valid", "not_valided", "waiting")
+# Recipient's postal address: parameter of POST mail -> key of the mail object
+PAPER_ADDRESS = (("to_address1", "address1"), ("to_address2", "address2"), ("to_city", "city"))
 
 
 class ApiError(Exception):
+    """AR24's refusal: a slug and a sentence (AR24's ``message`` is a sentence, never the slug)."""
+
     def __init__(self, slug, message=None):
         super().__init__(slug)
         self.slug = slug
-        self.message = message or SLUG_MESSAGES.get(slug, slug)
+        self.message = message or AR24_MESSAGES.get(slug) or str(readable_message(slug))
 
 
 def _first(params, key, default=None):
@@ -45,6 +74,20 @@ def _flag(params, key, default=0):
     if value in (None, ""):
         return default
     return 1 if str(value).lower() in ("1", "true", "yes", "on") else 0
+
+
+def _zipcode(params):
+    """The paper recipient's zip code: ``to_zipcode``, or ``to_postal_code`` as some clients send it."""
+    return _first(params, "to_zipcode") or _first(params, "to_postal_code")
+
+
+def human_size(size):
+    """A file size as AR24 writes it in ``human_file_size`` ("8.5 Mb")."""
+    if size >= 1024 * 1024:
+        return "%.1f Mb" % (size / (1024 * 1024))
+    if size >= 1024:
+        return "%.1f Kb" % (size / 1024)
+    return "%d b" % size
 
 
 def _int(params, key, default=None):
@@ -178,9 +221,9 @@ class Emulator:
         return self._public_user(self._user(_first(p, "id_user"), _first(p, "email")))
 
     def api_create_user(self, p):
-        for field in USER_FIELDS:
+        for field, slug in USER_REQUIRED:
             if not _first(p, field):
-                raise ApiError("missing_%s" % field)
+                raise ApiError(slug)
         email = _first(p, "email").lower()
         if not EMAIL_RE.match(email):
             raise ApiError("email_wrong_format")
@@ -189,17 +232,25 @@ class Emulator:
         country = _first(p, "country")
         if not re.fullmatch(r"[A-Z]{2}", country or ""):
             raise ApiError("error_country")
-        statut = _first(p, "statut")
-        if statut == "professionnel" and not re.fullmatch(
-            r"\d{14}", (_first(p, "company_siret") or "").replace(" ", "")
-        ):
-            raise ApiError("error_company_siret")
+        if _first(p, "statut") == "professionnel":
+            self._check_company_ids(p, country)
         if self.store.one("SELECT id FROM users WHERE email = ?", (email,)):
             raise ApiError("user_already_exist")
         data = {k: _first(p, k) for k in p if k not in ("token", "date", "email")}
         data.update(confirmed=_flag(p, "confirmed"), cgu=_flag(p, "cgu"), access="accepted", creation=self.now_str())
         cur = self.store.execute("INSERT INTO users (email, data) VALUES (?, ?)", (email, json.dumps(data)))
         return self._public_user(self._user(cur.lastrowid))
+
+    def _check_company_ids(self, p, country):
+        """A professional's company: SIRET in France, intra-EU VAT number elsewhere in the EU."""
+        siret = (_first(p, "company_siret") or "").replace(" ", "")
+        if country == "FR":
+            if not siret:
+                raise ApiError("missing_company_siret")
+            if not re.fullmatch(r"\d{14}", siret):
+                raise ApiError("error_company_siret")
+        elif country in EU_COUNTRIES and not _first(p, "company_tva"):
+            raise ApiError("missing_company_tva")
 
     def api_list_users(self, p):
         start, size = self._page(p)
@@ -256,6 +307,7 @@ class Emulator:
 
     # ------------------------------------------------------------------ attachments
     def upload(self, p, files):
+        """``files``: {field: (file name, bytes, content type)}."""
         user = self._user(_first(p, "id_user"))
         upload = files.get("file")
         if upload is None:
@@ -266,6 +318,13 @@ class Emulator:
         content = upload[1]
         if not content or len(content) > MAX_ATTACHMENTS_BYTES:
             raise ApiError("attachment_too_big")
+        labelled_pdf = name.lower().endswith(".pdf") or (upload[2] if len(upload) > 2 else "") == "application/pdf"
+        if labelled_pdf:
+            # AR24 seals what it receives: a "PDF" it cannot open is refused at once
+            if not is_pdf(content):
+                raise ApiError("attachment_not_pdf")
+            if page_count(content) is None:
+                raise ApiError("attachment_unreadable")
         cur = self.store.execute(
             "INSERT INTO attachments (id_user, name, size, sha1, sha256, created, content) VALUES (?,?,?,?,?,?,?)",
             (
@@ -286,7 +345,7 @@ class Emulator:
             "name": row["name"],
             "hash_sha1": row["sha1"],
             "file_size": row["size"],
-            "human_file_size": "%.0f Ko" % max(1, row["size"] / 1024),
+            "human_file_size": human_size(row["size"]),
             "download_url": "%s/file/%d/%s" % (self.base_url, row["id"], self._sign("file", row["id"])),
         }
 
@@ -295,15 +354,30 @@ class Emulator:
         return {"attachments": mail["attachments_details"]}
 
     def api_list_user_attachments(self, p):
+        """The sender's uploaded files, in AR24's item shape for this route (not a mail's
+        ``attachments_details``)."""
         user = self._user(_first(p, "id_user"))
         start, size = self._page(p)
         order = "DESC" if (_first(p, "sort") or "").upper() == "DESC" else "ASC"
         rows = self.store.all(
-            "SELECT id, name, size, sha1 FROM attachments WHERE id_user = ? ORDER BY id %s LIMIT ? OFFSET ?" % order,
+            "SELECT id, id_user, name, size, sha256, created FROM attachments WHERE id_user = ? "
+            "ORDER BY id %s LIMIT ? OFFSET ?" % order,
             (user["id"], size, start),
         )
         total = self.store.one("SELECT COUNT(*) AS n FROM attachments WHERE id_user = ?", (user["id"],))["n"]
-        return {"attachments": [self._attachment_details(r) for r in rows], "total": total}
+        items = [
+            {
+                "id_api_attachment": r["id"],
+                "hash": r["sha256"],
+                "filesize": r["size"],
+                "filename": r["name"],
+                "id_user": r["id_user"],
+                "upload_date": r["created"],
+                "api_id": "emulator",
+            }
+            for r in rows
+        ]
+        return {"attachments": items, "total": total}
 
     def attachment_content(self, file_id, signature):
         if not secrets.compare_digest(signature, self._sign("file", file_id)):
@@ -352,11 +426,15 @@ class Emulator:
             raise ApiError("user_no_payment")
         if product == "lr_paper":
             for field in ("to_address1", "to_zipcode", "to_city", "to_country"):
-                if not _first(p, field):
+                value = _zipcode(p) if field == "to_zipcode" else _first(p, field)
+                if not value:
                     raise ApiError("missing_address", "The postal address misses %s." % field)
-        if eidas:
-            self._check_identification(user, p)
-        return self._mail_out(self._create_mail(user, p, product, eidas, to_email, statut, content, attachments, slug))
+        # without the sender's identification, an eIDAS letter is deposited and waits, to_valid,
+        # for its OTP validation (AR24: "sans authentification ... la lettre passe en to_valid")
+        identified = self._check_identification(user, p) if eidas else True
+        status = "waiting" if identified else "to_valid"
+        mail = self._create_mail(user, p, product, eidas, (to_email, statut), content, attachments, slug, status)
+        return self._mail_out(mail)
 
     def _mail_attachments(self, user, p):
         ids = p.get("attachment") or []
@@ -374,18 +452,22 @@ class Emulator:
         return rows
 
     def _check_identification(self, user, p):
+        """True when the request identifies the sender (a fresh OTP or a valid one-hour hash),
+        False when it carries neither; a wrong code or hash is refused."""
         otp, token = _first(p, "otp"), _first(p, "auth_otp_hash")
         if token:
             row = self.store.one("SELECT id_user, expires FROM otp_hashes WHERE hash = ?", (token,))
             if row is None or row["id_user"] != user["id"] or row["expires"] < self.now().timestamp():
                 raise ApiError("authentication_otp_hash_invalid")
-        elif otp:
+            return True
+        if otp:
             self._check_otp(user, otp)
-        else:
-            raise ApiError("authentication_missing")
+            return True
+        return False
 
-    def _create_mail(self, user, p, product, eidas, to_email, statut, content, attachments, slug):
+    def _create_mail(self, user, p, product, eidas, recipient, content, attachments, slug, status):
         now = self.now()
+        to_email, statut = recipient
         first, last, company = (
             _first(p, "to_firstname") or "",
             _first(p, "to_lastname") or "",
@@ -396,12 +478,13 @@ class Emulator:
         digest = hashlib.sha256(
             (content + "".join(r["sha1"] for r in attachments) + to_email + now.isoformat()).encode()
         ).hexdigest()
+        paper = product == "lr_paper"
         mail = {
             "type": product,
             "date": now.strftime(crypto.DATE_FORMAT),
             "from_name": ("%s %s" % (user.get("firstname", ""), user.get("lastname", ""))).strip(),
             "from_email": user["email"],
-            "to_name": company or ("%s %s" % (first, last)).strip(),
+            "to_name": " ".join(part for part in (company, first, last) if part),
             "to_firstname": first,
             "to_lastname": last,
             "to_company": company,
@@ -421,26 +504,30 @@ class Emulator:
             "attachments": [r["id"] for r in attachments],
             "attachments_details": [self._attachment_details(r) for r in attachments],
             "webhook": _first(p, "webhook") or "",
-            "proofs": [],
+            "proofs": [] if status == "to_valid" else [DEPOSIT_PROOF[0]],
             "update": [],
+            # the recipient's postal address (paper letters), as the mail object names it
+            **{key: (_first(p, param) or "") if paper else "" for param, key in PAPER_ADDRESS},
+            "zipcode": _zipcode(p) if paper else "",
+            # the sender's notification choices at deposit time
+            **{"req_notify_%s" % kind: _flag(user, "notify_%s" % kind, 1) for kind in ("ev", "ar", "rf", "ng")},
         }
         for key in ("ts_ev_date", "view_date", "refused_date", "negligence_date", "bounced_date"):
             mail[key] = ""
-        if product == "lr_paper":
-            mail.update(
-                {k: _first(p, k) or "" for k in ("to_address1", "to_address2", "to_zipcode", "to_city", "to_country")}
-            )
+        if paper:
+            mail.update(to_country=_first(p, "to_country") or "")
             mail.update(print_color=_flag(p, "print_color"), print_duplex=_flag(p, "print_duplex"))
-        due = now.timestamp() + self.send_delay_seconds
+        due = now.timestamp() + self.send_delay_seconds if status == "waiting" else None
         cur = self.store.execute(
-            "INSERT INTO mails (id_user, status, date, due_at, data) VALUES (?, 'waiting', ?, ?, ?)",
-            (user["id"], mail["date"], due, json.dumps(mail)),
+            "INSERT INTO mails (id_user, status, date, due_at, data) VALUES (?, ?, ?, ?, ?)",
+            (user["id"], status, mail["date"], due, json.dumps(mail)),
         )
         return self._mail(cur.lastrowid, check=False)
 
     def seed_mails(self, id_user, count, status="sent", to_domain="example.com"):
         """Test control for benchmarks: ``count`` letters in ``status`` without the send checks."""
         user = self._user(id_user, must_be_attached=False)
+        sent = status not in UNSENT_STATUSES
         first = None
         with self.store.transaction():
             for i in range(int(count)):
@@ -449,18 +536,19 @@ class Emulator:
                     "date": self.now_str(),
                     "from_email": user["email"],
                     "to_email": "recipient%d@%s" % (i, to_domain),
+                    "to_name": "Recipient %d" % i,
                     "to_firstname": "Recipient",
                     "to_lastname": str(i),
                     "dest_statut": "particulier",
                     "id_sender": user["id"],
                     "price_ht": 3.9,
+                    "send_fail": 0,
                     "is_eidas": 1,
                     "attachments": [],
                     "attachments_details": [],
                     "webhook": "",
-                    "proofs": ["ev"],
-                    "ts_ev_date": self.now_str(),
-                    "send_fail": 0,
+                    "proofs": (["dp", "ev"] if sent else ["dp"]) if status != "to_valid" else [],
+                    "ts_ev_date": self.now_str() if sent else "",
                     "update": [],
                 }
                 cur = self.store.db.execute(
@@ -489,10 +577,11 @@ class Emulator:
         )
 
     def _mail_out(self, mail):
-        out = {k: v for k, v in mail.items() if k not in ("proofs", "webhook", "content")}
+        out = {k: v for k, v in mail.items() if k not in ("proofs", "webhook", "content", "to_country")}
         out["status"] = STATUS_SPELLING.get(mail["status"], mail["status"])
-        for kind, (url_key, _date_key) in PROOFS.items():
-            out[url_key] = self.proof_url(mail["id"], kind) if kind in mail.get("proofs", ()) else ""
+        proofs = mail.get("proofs", ())
+        for kind, (url_key, _date_key) in (*PROOFS.items(), (DEPOSIT_PROOF[0], (DEPOSIT_PROOF[1], None))):
+            out[url_key] = self.proof_url(mail["id"], kind) if kind in proofs else ""
         out["pdf_content"] = self.proof_url(mail["id"], "content")
         out["zip"] = ""
         return out
@@ -502,6 +591,8 @@ class Emulator:
         return self._mail_out(self._mail(_first(p, "id")))
 
     def api_list_mails(self, p):
+        """The sender's letters: ``result`` is the list itself (no total), as AR24 serves it;
+        ``mail[]`` reads the given letters only."""
         self.tick()
         user = self._user(_first(p, "id_user"))
         start, size = self._page(p)
@@ -514,14 +605,18 @@ class Emulator:
             if _first(p, key):
                 where.append("date %s ?" % op)
                 args.append(_first(p, key))
+        ids = p.get("mail")
+        if ids is not None:
+            ids = ids if isinstance(ids, list) else [ids]
+            wanted = [int(i) for i in ids if str(i).strip().isdigit()]
+            where.append("id IN (%s)" % ",".join("?" * len(wanted)) if wanted else "0")
+            args.extend(wanted)
         order = "DESC" if (_first(p, "sort") or "").upper() == "DESC" else "ASC"
-        clause = " AND ".join(where)
         rows = self.store.all(
-            "SELECT * FROM mails WHERE %s ORDER BY id %s LIMIT ? OFFSET ?" % (clause, order), args + [size, start]
+            "SELECT * FROM mails WHERE %s ORDER BY id %s LIMIT ? OFFSET ?" % (" AND ".join(where), order),
+            args + [size, start],
         )
-        total = self.store.one("SELECT COUNT(*) AS n FROM mails WHERE %s" % clause, args)["n"]
-        mails = [self._mail_out(dict(json.loads(r["data"]), id=r["id"], status=r["status"])) for r in rows]
-        return {"mails": mails, "total": total}
+        return [self._mail_out(dict(json.loads(r["data"]), id=r["id"], status=r["status"])) for r in rows]
 
     # ------------------------------------------------------------------ lifecycle
     def tick(self):
@@ -537,8 +632,16 @@ class Emulator:
 
     def _move(self, mail, status):
         now = self.now()
-        if status == "sent":
-            mail.update(status="sent", ts_ev_date=now.strftime(crypto.DATE_FORMAT))
+        stamp = now.strftime(crypto.DATE_FORMAT)
+        if status == "waiting":  # validated with the sender's code: deposited, sent when due
+            mail.update(status="waiting", date=stamp)
+            mail["proofs"].append(DEPOSIT_PROOF[0])
+            self._save_mail(mail, due_at=now.timestamp() + self.send_delay_seconds)
+        elif status == "not_valided":
+            mail.update(status="not_valided")
+            self._save_mail(mail, due_at=None)
+        elif status == "sent":
+            mail.update(status="sent", ts_ev_date=stamp)
             mail["proofs"].append("ev")
             days = NEGLIGENCE_DAYS[mail["type"]]
             self._save_mail(mail, due_at=(now + timedelta(days=days)).timestamp())
@@ -549,7 +652,7 @@ class Emulator:
                 "negligence": ("ng", "negligence_date"),
                 "bounced": ("bc", "bounced_date"),
             }[status]
-            mail.update({"status": status, date_key: now.strftime(crypto.DATE_FORMAT)})
+            mail.update({"status": status, date_key: stamp})
             mail["proofs"].append(kind)
             self._save_mail(mail, due_at=None)
         if self.on_change and mail.get("webhook"):
@@ -560,7 +663,7 @@ class Emulator:
         """Test control: the recipient accepts, refuses, or his mailbox bounces."""
         self.tick()
         mail = self._mail(id_mail, check=False)
-        if mail["status"] in ("to_valid",) or mail["status"] in ("ar", "refused", "negligence", "bounced"):
+        if mail["status"] not in ("waiting", "sent"):
             raise ApiError(
                 "invalid_state", "Letter %s is %s: the recipient cannot %s it." % (mail["id"], mail["status"], action)
             )
@@ -569,6 +672,14 @@ class Emulator:
         if mail["status"] == "waiting":
             mail = self._move(mail, "sent")
         return self._mail_out(self._move(mail, {"accept": "ar", "refuse": "refused"}[action]))
+
+    def sender_action(self, id_mail, action):
+        """Test control on a letter awaiting its OTP validation at AR24: the sender ``validate``s
+        it on AR24's site (it is deposited), or AR24 lets it ``expire`` (not_valided)."""
+        mail = self._mail(id_mail, check=False)
+        if mail["status"] != "to_valid":
+            raise ApiError("invalid_state", "Letter %s is %s, not to_valid." % (mail["id"], mail["status"]))
+        return self._mail_out(self._move(mail, {"validate": "waiting", "expire": "not_valided"}[action]))
 
     # ------------------------------------------------------------------ consents
     def _consent_out(self, row):

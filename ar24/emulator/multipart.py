@@ -8,6 +8,7 @@ name and bytes.
 """
 
 import re
+from collections import namedtuple
 from urllib.parse import unquote
 
 # ; name="value" (quoted-string with backslash escapes) or ; name=token
@@ -16,6 +17,10 @@ _PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
 class MultipartError(ValueError):
     pass
+
+
+# One part of the body; ``content_type`` is "" when the part declares none.
+Part = namedtuple("Part", "name filename content content_type")
 
 
 def header_params(value):
@@ -43,6 +48,11 @@ def header_params(value):
 
 def parse(body, content_type):
     """[(name, file name or None, content bytes)] of a multipart/form-data ``body``."""
+    return [(part.name, part.filename, part.content) for part in parse_parts(body, content_type)]
+
+
+def parse_parts(body, content_type):
+    """[Part] of a multipart/form-data ``body``, with each part's declared content type."""
     boundary = header_params(content_type).get("boundary")
     if not boundary:
         raise MultipartError("multipart body without a boundary")
@@ -60,5 +70,6 @@ def parse(body, content_type):
             key, _sep, value = line.decode("utf-8", "replace").partition(":")
             headers[key.strip().lower()] = value.strip()
         disposition = header_params(headers.get("content-disposition"))
-        parts.append((disposition.get("name"), disposition.get("filename"), content))
+        declared = headers.get("content-type", "").split(";")[0].strip().lower()
+        parts.append(Part(disposition.get("name"), disposition.get("filename"), content, declared))
     raise MultipartError("multipart body without its close delimiter")

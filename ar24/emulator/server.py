@@ -17,9 +17,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .. import crypto
 from ..pdf import make_pdf
-from ..routes import MAX_ATTACHMENTS_BYTES, MAX_FUTURE_SECONDS, ROUTES
+from ..routes import DATE_GRACE_SECONDS, MAX_ATTACHMENTS_BYTES, MAX_FUTURE_SECONDS, ROUTES
 from . import multipart
 from .core import ApiError, Emulator
+from .profile import check_profile, present
 from .store import Store
 
 _logger = logging.getLogger(__name__)
@@ -42,13 +43,15 @@ class Config:
         latency_ms=0,
         fault_rate=0.0,
         seed=None,
-        date_grace_seconds=300,
+        date_grace_seconds=DATE_GRACE_SECONDS,
         send_delay_seconds=0.0,
         webhook_retry_seconds=1.0,
         webhook_max_attempts=48,
         timeout_seconds=3.0,
+        ids="string",
     ):
         self.token = token
+        self.ids = check_profile(ids)  # how ids, flags and prices are typed in answers
         self.private_key = private_key
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
@@ -77,6 +80,7 @@ class Config:
                 "webhook_max_attempts",
                 "timeout_seconds",
                 "script",
+                "ids",
             )
         }
 
@@ -94,6 +98,8 @@ class Config:
             ):
                 if key in values:
                     setattr(self, key, type(getattr(self, key))(values[key]))
+            if "ids" in values:
+                self.ids = check_profile(values["ids"])
             if "fault_kinds" in values:
                 kinds = [k for k in values["fault_kinds"] if k in FAULT_KINDS]
                 self.fault_kinds = kinds or list(FAULT_KINDS)
@@ -256,14 +262,14 @@ class Handler(BaseHTTPRequestHandler):
             ctype = self.headers.get("Content-Type", "")
             if ctype.startswith("multipart/form-data"):
                 try:
-                    parts = multipart.parse(body, ctype)
+                    parts = multipart.parse_parts(body, ctype)
                 except multipart.MultipartError:
                     parts = []  # like PHP: a body it cannot read gives no field at all
-                for name, filename, payload in parts:
-                    if filename is not None:
-                        files[name] = (filename, payload)
+                for part in parts:
+                    if part.filename is not None:
+                        files[part.name] = (part.filename, part.content, part.content_type)
                     else:
-                        pairs.append((name, payload.decode("utf-8", "replace")))
+                        pairs.append((part.name, part.content.decode("utf-8", "replace")))
             else:
                 pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
         params = {}
@@ -337,7 +343,8 @@ class Handler(BaseHTTPRequestHandler):
         app.record_outcome("SUCCESS")
         if fault == "drop_after":
             return self._drop()  # AR24 did the work but the answer is lost
-        body = crypto.encrypt_body(json.dumps({"status": "SUCCESS", "result": result}), date, app.config.private_key)
+        payload = {"status": "SUCCESS", "result": present(result, app.config.ids)}
+        body = crypto.encrypt_body(json.dumps(payload), date, app.config.private_key)
         self._send(200, body, "text/plain")
 
     def _authenticate(self, params, date):
@@ -354,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError("invalid_date", "Date must be YYYY-MM-DD HH:mm:ss")
         now = crypto.datetime.now(tz=crypto.PARIS)
         if when < now - timedelta(seconds=config.date_grace_seconds):
-            raise ApiError("expired_date")
+            raise ApiError("expired_date")  # AR24: "Given datetime is older than current datetime"
         if when > now + timedelta(seconds=MAX_FUTURE_SECONDS):
             raise ApiError("date_in_future")
         signature = self.headers.get("signature")
@@ -449,6 +456,8 @@ class Handler(BaseHTTPRequestHandler):
             return emulator._mail_out(emulator._mail(int(parts[1]), check=False))
         if key == ("POST", "mails", 3) and parts[2] in ("accept", "refuse", "bounce"):
             return emulator.recipient_action(int(parts[1]), parts[2])
+        if key == ("POST", "mails", 3) and parts[2] in ("validate", "expire"):
+            return emulator.sender_action(int(parts[1]), parts[2])
         if key == ("POST", "clock", 1):
             seconds = float(data.get("advance_days", 0)) * 86400 + float(data.get("advance_seconds", 0))
             return {"now": emulator.advance_clock(seconds)}

@@ -7,13 +7,16 @@ import pytest
 from ar24.client import AR24Client
 from ar24.emulator import EmulatorApp
 from ar24.emulator.controls import EmulatorControls
+from ar24.emulator.profile import ID_PROFILES
 
 TOKEN, KEY = "test-token", "test-private-key"
 
 
-@pytest.fixture
-def emulator(tmp_path):
-    app = EmulatorApp(port=0, token=TOKEN, private_key=KEY, webhook_retry_seconds=0.05).start()
+@pytest.fixture(params=ID_PROFILES)
+def emulator(request):
+    """The emulator, once typing ids, flags and prices as strings (the live AR24), once as numbers:
+    every round trip must work the same in both."""
+    app = EmulatorApp(port=0, token=TOKEN, private_key=KEY, webhook_retry_seconds=0.05, ids=request.param).start()
     yield app
     app.stop()
 

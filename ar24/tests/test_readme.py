@@ -1,9 +1,10 @@
 """The README stays true to the code: every [ASSUMED] choice, both commands, every emulator control."""
 
+import html
 import re
 from pathlib import Path
 
-from ar24.routes import ASSUMPTIONS
+from ar24.routes import ASSUMPTIONS, PUBLIC_CLIENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -29,6 +30,29 @@ def test_every_assumption_is_listed_for_ar24_to_confirm():
 def test_assumptions_table_has_one_row_per_key():
     rows = re.findall(r"^\| `([^`]+)` \|", _section(ASSUMPTIONS_TITLE), flags=re.M)
     assert sorted(rows) == sorted(ASSUMPTIONS), "one row per key, first column in backticks"
+
+
+def _cells(row):
+    """The text of each cell of a Markdown table row (``\\|`` and HTML entities read back)."""
+    cells = re.split(r"(?<!\\)\|", row.strip())[1:-1]
+    return [html.unescape(cell.strip().replace("\\|", "|")) for cell in cells]
+
+
+def test_each_row_is_the_code_table_with_its_public_clients():
+    rows = {
+        cells[0].strip("`"): cells[1:]
+        for line in _section(ASSUMPTIONS_TITLE).splitlines()
+        if line.startswith("| `")
+        for cells in [_cells(line)]
+    }
+    for key, (question, choice, clients) in ASSUMPTIONS.items():
+        assert rows[key] == [question, choice, clients], "README row %s differs from ar24.routes.ASSUMPTIONS" % key
+        # the support column starts with "none" or names known public clients only
+        named = re.findall(r"(?:^|, |; )([a-z][\w-]*) \(", clients)
+        assert clients.startswith("none") or named, key
+        assert set(named) - {"none"} <= set(PUBLIC_CLIENTS), (key, named)
+    for label, repository in PUBLIC_CLIENTS.items():
+        assert "**%s**: %s" % (label, repository) in _section(ASSUMPTIONS_TITLE)
 
 
 def test_the_two_commands_are_documented():
