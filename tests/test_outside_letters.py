@@ -197,7 +197,13 @@ class TestOutsideLetters(AR24Case):
                     "user_id": self.ar24_user.id,
                     "recipient_status": "professionnel",
                 }
-                for partner in self.denise | self.env["res.partner"].create({"name": "SCI", "email": "sci@example.org"})
+                # professionals: no consent to hold, the OTP validation checks the letters again
+                for partner in self.env["res.partner"].create(
+                    [
+                        {"name": "SCI Les Pins", "email": "sci@example.org", "is_company": True},
+                        {"name": "Agence du Port", "email": "agence@example.org", "is_company": True},
+                    ]
+                )
             ]
         )
         letters._ar24_prepare_for_otp()
@@ -208,7 +214,7 @@ class TestOutsideLetters(AR24Case):
         form = Form(self.env["ar24.otp.wizard"].with_user(self.ar24_user))
         form.otp_code = self.sender["otp"]()
         form.save()
-        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        self.assertEqual(set(letters.mapped("state")), {"waiting"}, letters.mapped("error_message"))
         sends = self.controls.calls("send_mail")
         self.assertEqual([(c["params"]["eidas"], c["params"].get("auth_otp_hash")) for c in sends], [("1", "***")] * 2)
         statuses = {row["status"] for row in self.emulator.store.all("SELECT status FROM mails")}
