@@ -133,13 +133,15 @@ class TestRedTeam(AR24Case):
         letter.invalidate_recordset()
         self.assertEqual(letter.contact_id.name, "Gérard Mimosa", "the correspondent of a sent letter was erased")
 
-    def test_editing_the_contact_does_not_change_the_recipient_email_of_a_sent_letter(self):
-        """``to_email`` is a stored compute of the contact's e-mail, recomputed on every letter."""
+    def test_editing_the_contact_does_not_change_the_recipient_email_or_status_of_a_sent_letter(self):
+        """``to_email`` and ``recipient_status`` are stored computes of the contact, recomputed on
+        every letter: the e-mail and the private/professional status of a sent letter change (the
+        status is what says whether an LRE needed the recipient's consent)."""
         letter = self._sent(self.ar24_user)
-        self.assertEqual(letter.to_email, "denise@example.org")
-        self.denise.with_user(self.paul).write({"email": "mallory@evil.example"})
+        self.assertRecordValues(letter, [{"to_email": "denise@example.org", "recipient_status": "particulier"}])
+        self.denise.with_user(self.paul).write({"email": "mallory@evil.example", "is_company": True})
         letter.invalidate_recordset()
-        self.assertEqual(letter.to_email, "denise@example.org", "the recipient e-mail of a sent letter changed")
+        self.assertRecordValues(letter, [{"to_email": "denise@example.org", "recipient_status": "particulier"}])
 
     def test_the_deadline_of_a_received_letter_cannot_be_rewritten(self):
         """``ag_date`` and ``must_be_received_by`` are user fields in every state: after the fact, a
