@@ -1,7 +1,7 @@
 import logging
 import re
 
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, LengthRequired, NotFound
 
 from odoo import http
 from odoo.http import request
@@ -14,6 +14,19 @@ _logger = logging.getLogger(__name__)
 ID_RE = re.compile(r"^\d{1,12}$")
 # AR24's call is a handful of short fields: a larger body is refused before it is parsed
 MAX_BODY_BYTES = 16 * 1024
+
+
+def _body_limit(controller):
+    """The body limit Odoo applies before parsing the form (``max_content_length``).
+
+    The web server enforces it on a declared Content-Length only: a body sent in chunks, without
+    one, would be read whole. AR24 declares its length; a chunked call is refused unread (411).
+    """
+    if request.httprequest.content_length is None and request.httprequest.headers.get("Transfer-Encoding"):
+        raise LengthRequired()
+    return MAX_BODY_BYTES
+
+
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
@@ -33,16 +46,19 @@ class Ar24Webhook(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
-        max_content_length=MAX_BODY_BYTES,
+        max_content_length=_body_limit,
     )
     def ar24_webhook(self, token, **post):
         env = request.env(su=True)
         expected = env["ir.config_parameter"].get_param("ar24_lre.webhook_token") or ""
         if not expected or not TOKEN_RE.match(token or "") or not consteq(token, expected):
             raise NotFound()
-        id_mail = post.get("id_mail")
-        state = (post.get("new_state") or "").strip().lower()
-        if not isinstance(id_mail, str) or not ID_RE.match(id_mail) or state not in STATUSES:
+        id_mail, state = post.get("id_mail"), post.get("new_state")
+        # form fields are text; a multipart part sent as a file is malformed input, not a crash
+        if not isinstance(id_mail, str) or not isinstance(state, str):
+            raise BadRequest()
+        state = state.strip().lower()
+        if not ID_RE.match(id_mail) or state not in STATUSES:
             raise BadRequest()
         letter = env["ar24.letter"].search([("ar24_id", "=", int(id_mail))], limit=1)
         if not letter:

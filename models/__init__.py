@@ -10,3 +10,5 @@ from . import res_company_consent
 from . import res_config_settings_consent
 from . import res_users_consent
 from . import ir_attachment
+from . import mail_message
+from . import base_partner_merge_automatic_wizard

@@ -65,14 +65,28 @@ CONTENT_FIELDS = (
     "to_email",
     "recipient_status",
     "user_id",
+    "ag_date",
+    "must_be_received_by",
 )
 # What users may write themselves (the views' readonly protects nothing: ``write`` enforces it).
 # Every other field is evidence or the send engine's bookkeeping (states, AR24's numbers and
 # dates, the PDF and proofs, ``send_started_at``): only the module's own code writes them, in
 # superuser mode after its own checks.
-USER_FIELDS = (*CONTENT_FIELDS, "ag_date", "must_be_received_by")
+USER_FIELDS = CONTENT_FIELDS
 # Also accepted when a user creates a letter (checked in ``_ar24_check_create``).
 USER_CREATE_FIELDS = (*USER_FIELDS, "res_model", "res_id", "fallback_of_id")
+# Stored computes that follow the contact, the entity or the source document until the letter leaves.
+FOLLOWING_FIELDS = (
+    "to_email",
+    "recipient_status",
+    "payment_method_id",
+    "ref_dossier",
+    "ref_client",
+    "ref_facturation",
+    "must_be_received_by",
+)
+# Written when a letter leaves for AR24 (or may have): see ``_ar24_left``.
+LEAVING_FIELDS = frozenset({"state", "send_started_at", "ar24_id"})
 OPEN_STATES = ("to_valid", "waiting", "sent")
 # AR24 statuses of the letters Odoo imports although it did not deposit them (e.g. on AR24's site):
 # those waiting at AR24 for their sender's OTP validation and those never validated, as LSC lists them
@@ -112,7 +126,10 @@ class Ar24Letter(models.Model):
     # required, but on a letter deposited outside Odoo to someone who is no contact (see _check_recipient)
     partner_id = fields.Many2one("res.partner", "Recipient", index=True, tracking=True)
     contact_id = fields.Many2one(
-        "res.partner", "Correspondent", help="Contact who receives the letter; his e-mail wins over the recipient's."
+        "res.partner",
+        "Correspondent",
+        index="btree_not_null",
+        help="Contact who receives the letter; his e-mail wins over the recipient's.",
     )
     res_model = fields.Char("Source model", index=True, readonly=True)
     res_id = fields.Many2oneReference("Source record", model_field="res_model", readonly=True)
@@ -133,7 +150,12 @@ class Ar24Letter(models.Model):
         "res.company", "Entity", required=True, default=lambda self: self.env.company, index=True
     )
     payment_method_id = fields.Many2one(
-        "ar24.payment.method", "Payment method", compute="_compute_payment_method_id", store=True, readonly=False
+        "ar24.payment.method",
+        "Payment method",
+        compute="_compute_payment_method_id",
+        store=True,
+        readonly=False,
+        ondelete="restrict",  # the method a sent letter was charged to is evidence (archive it instead)
     )
     ref_dossier = fields.Char("Case reference", compute="_compute_refs", store=True, readonly=False)
     ref_client = fields.Char("Client reference", compute="_compute_refs", store=True, readonly=False)
@@ -246,14 +268,26 @@ class Ar24Letter(models.Model):
             record = letter._source_record()
             letter.source_name = record.display_name if record else False
 
+    # The computes below follow the contact, the entity and the source document until the letter
+    # leaves for AR24; after that they keep what AR24 received (they are evidence): a letter that
+    # left is skipped, so its stored value stays.
+    def _ar24_following(self):
+        """The letters whose computed fields still follow their contact, entity and source."""
+        return self - self.filtered(lambda letter: letter.id and letter._origin._ar24_left())
+
+    def _ar24_settle(self):
+        """Compute and store what follows the contact before the letters leave: Odoo computes lazily,
+        and a value first computed after the letter left would never be (see ``_ar24_following``)."""
+        self.flush_recordset(FOLLOWING_FIELDS)
+
     @api.depends("company_id")
     def _compute_payment_method_id(self):
-        for letter in self:
+        for letter in self._ar24_following():
             letter.payment_method_id = letter.company_id.ar24_payment_method_id
 
     @api.depends("partner_id", "company_id", "res_model", "res_id")
     def _compute_refs(self):
-        for letter in self:
+        for letter in self._ar24_following():
             source = letter._source_record()
             letter.ref_dossier = letter.ref_dossier or (source.display_name[:64] if source else False)
             letter.ref_client = letter.ref_client or letter.partner_id.ref or letter.partner_id.display_name
@@ -261,12 +295,12 @@ class Ar24Letter(models.Model):
 
     @api.depends("partner_id.email", "contact_id.email")
     def _compute_to_email(self):
-        for letter in self:
+        for letter in self._ar24_following():
             letter.to_email = (letter.contact_id.email or letter.partner_id.email or "").strip()
 
     @api.depends("partner_id.is_company")
     def _compute_recipient_status(self):
-        for letter in self:
+        for letter in self._ar24_following():
             status = letter.partner_id._fields.get("ar24_recipient_status") and letter.partner_id.ar24_recipient_status
             letter.recipient_status = status or ("professionnel" if letter.partner_id.is_company else "particulier")
 
@@ -274,7 +308,7 @@ class Ar24Letter(models.Model):
     def _compute_must_be_received_by(self):
         from ..ar24 import rules  # noqa: PLC0415
 
-        for letter in self:
+        for letter in self._ar24_following():
             if letter.ag_date:
                 letter.must_be_received_by = rules.ag_convocation_deadline(letter.ag_date)
             elif not letter.must_be_received_by:
@@ -434,6 +468,7 @@ class Ar24Letter(models.Model):
                         sender=self.env["res.users"].browse(vals["user_id"]).sudo().name,
                     )
                 )
+            self._ar24_check_payment_method(vals.get("payment_method_id"))
             if vals.get("res_model") and vals.get("res_id"):
                 if vals["res_model"] not in self.env:
                     raise UserError(self.env._("Unknown source document model %s.", vals["res_model"]))
@@ -449,6 +484,44 @@ class Ar24Letter(models.Model):
                             letter=original.name,
                         )
                     )
+
+    def _ar24_own_attachments(self):
+        """What AR24 receives hangs on a letter, never on another record: Odoo deletes a record's
+        attachments with it, in superuser mode, so a building's documents deleted by a colleague
+        would take a letter's evidence along. An attachment filed elsewhere is replaced, in the
+        letters about to leave, by a copy on the first of them (same file in the filestore, one
+        copy per attachment and batch)."""
+        copies = {}
+        for letter in self:
+            foreign = letter.attachment_ids.filtered(lambda a: a.res_model != self._name)
+            if not foreign:
+                continue
+            for attachment in foreign - self.env["ir.attachment"].browse(list(copies)):
+                copies[attachment.id] = attachment.sudo().copy({"res_model": self._name, "res_id": letter.id}).id
+            letter.sudo().write(
+                {
+                    "attachment_ids": [Command.unlink(a.id) for a in foreign]
+                    + [Command.link(copies[a.id]) for a in foreign],
+                    # the same files: the PDF already rendered stays valid
+                    "pdf_attachment_id": letter.pdf_attachment_id.id,
+                }
+            )
+
+    def message_post(self, **kwargs):
+        # a user posts in his own name: the module's notes (AR24's proofs, refusals) are OdooBot's
+        if not self._ar24_privileged() and kwargs.get("author_id") not in (None, self.env.user.partner_id.id):
+            raise AccessError(self.env._("%(letters)s: post in your own name.", letters=", ".join(self.mapped("name"))))
+        return super().message_post(**kwargs)
+
+    def _message_log(self, *, author_id=None, **kwargs):
+        # the module's notes are signed by OdooBot: told apart from what users post, and kept
+        # (see mail.message: a letter's log is neither changed nor deleted)
+        return super()._message_log(author_id=author_id or self.env.ref("base.partner_root").id, **kwargs)
+
+    def _ar24_check_payment_method(self, method_id):
+        """A user charges letters to a payment method he can see (his accounts', his entities')."""
+        if method_id:
+            self.env["ar24.payment.method"].browse(method_id).check_access("read")
 
     def _ar24_adopt_attachments(self):
         """Attach loose uploads to the letter, so that whoever may read the letter may read them."""
@@ -467,10 +540,14 @@ class Ar24Letter(models.Model):
     def write(self, vals):
         if not self._ar24_privileged():
             self._ar24_check_user_write(vals)
+        if LEAVING_FIELDS.intersection(vals):
+            self._ar24_settle()  # before the letter may leave: what it was sent with is stored
         frozen = set(vals) & set(CONTENT_FIELDS)
         if frozen:
             # once prepared for AR24 (to_valid) or possibly received by it, the content is evidence
-            sent = self.filtered(lambda letter: letter.state not in CONTENT_STATES or letter.send_started_at)
+            sent = self.filtered(
+                lambda letter: letter.state not in CONTENT_STATES or letter.send_started_at or letter.ar24_id
+            )
             if sent:
                 raise UserError(
                     self.env._(
@@ -498,6 +575,7 @@ class Ar24Letter(models.Model):
                     fields=", ".join(protected),
                 )
             )
+        self._ar24_check_payment_method(vals.get("payment_method_id"))
         if "user_id" in vals and not self.env.user.has_group("ar24_lre.group_ar24_manager"):
             moved = self.filtered(lambda letter: letter.user_id.id != vals["user_id"])
             if moved:
@@ -507,6 +585,16 @@ class Ar24Letter(models.Model):
                         letters=", ".join(moved.mapped("name")),
                     )
                 )
+
+    def unlink(self):
+        # Odoo deletes a record's attachments with it: one shared with letters that stay (the common
+        # annex of a batch hangs on its first letter) moves to one of them first
+        shared = self.env["ir.attachment"].sudo().search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
+        for attachment in shared:
+            keeper = self.sudo().search([("attachment_ids", "in", attachment.id), ("id", "not in", self.ids)], limit=1)
+            if keeper:
+                attachment.write({"res_id": keeper.id})
+        return super().unlink()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
@@ -653,6 +741,19 @@ class Ar24Letter(models.Model):
                     company,
                     self.env._("Entity: %s", company.name),
                     self.env._("No AR24 payment method linked to this entity"),
+                )
+            )
+        elif not (self.payment_method_id or company.ar24_payment_method_id).with_user(self.user_id).has_access("read"):
+            # the queue sends in superuser mode: the method must be one the sender may charge
+            problems.append(
+                (
+                    company,
+                    self.env._("Entity: %s", company.name),
+                    self.env._(
+                        "Payment method %(method)s is not one %(user)s may charge (another company's)",
+                        method=(self.payment_method_id or company.ar24_payment_method_id).name,
+                        user=self.user_id.name,
+                    ),
                 )
             )
         elif self.payment_method_id and not self.payment_method_id.active:
@@ -805,6 +906,7 @@ class Ar24Letter(models.Model):
     def _ar24_prepare(self, client, workers=None):
         """Render and upload what AR24 needs before the OTP validation; shared attachments are
         uploaded once. A letter whose upload AR24 refuses gets the error; the others go on."""
+        self._ar24_own_attachments()
         rendered = self._ar24_render_pdf()
         workers = workers or AR24Workers(lambda: client)
         for (_company, user), letters in rendered._ar24_groups().items():
@@ -888,8 +990,23 @@ class Ar24Letter(models.Model):
             "success" if prepared == self else "warning",
         )
 
+    def _ar24_check_sendable(self):
+        """Only drafts and letters in error that AR24 does not hold may be sent or prepared: anything
+        else (a letter received, waiting, or deposited outside Odoo) never goes back."""
+        others = self.filtered(
+            lambda letter: letter.state not in CONTENT_STATES or letter.ar24_id or letter.send_started_at
+        )
+        if others:
+            raise UserError(
+                self.env._(
+                    "%(letters)s already left for AR24 (or may have): they cannot be sent again.",
+                    letters=", ".join(others.mapped("name")),
+                )
+            )
+
     def _ar24_prepare_in_groups(self):
         """Render and upload per sender; the letters ready for the OTP code (to_valid)."""
+        self._ar24_check_sendable()
         prepared = self.browse()
         for (company, _user), letters in self._ar24_groups().items():
             try:
@@ -910,6 +1027,7 @@ class Ar24Letter(models.Model):
         larger than ``ar24_lre.inline_limit`` must not hold the sender's browser (nor outlast the
         request's time limit), the queue's job does it and tells him when it is done.
         """
+        self._ar24_check_sendable()
         limit = int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
         if len(self) > limit:
             self.write({"send_queued": True})
@@ -995,7 +1113,7 @@ class Ar24Letter(models.Model):
         """The letters that still pass every pre-send check; the others go to error with the reasons."""
         pdf_cache = {}
         failing = self.browse()
-        for letter in self:
+        for letter in self.filtered(lambda letter: not letter.ar24_id):
             problems = letter._ar24_problems(letter.send_type, pdf_cache)
             if problems:
                 failing |= letter
@@ -1061,6 +1179,7 @@ class Ar24Letter(models.Model):
 
     def _ar24_send_chunk(self, workers, user, otp_hash):
         """Render the letters' PDFs, then send those that have one (the others are in error)."""
+        self._ar24_own_attachments()
         rendered = self._ar24_render_pdf()
         if rendered:
             rendered._ar24_send_rendered(workers, user, otp_hash)

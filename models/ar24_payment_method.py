@@ -34,6 +34,23 @@ class Ar24PaymentMethod(models.Model):
 
     _slug_uniq = models.Constraint("UNIQUE(slug)", "An AR24 payment method is imported only once.")
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_charged(self):
+        """The method a letter was charged to stays on it (evidence): archive it instead. Drafts
+        simply forget it (they take their entity's method again)."""
+        Letter = self.env["ar24.letter"].sudo()
+        letters = Letter.search([("payment_method_id", "in", self.ids)])
+        left = letters._ar24_left()
+        if left:
+            raise UserError(
+                self.env._(
+                    "%(methods)s paid for registered letters handed to AR24 (%(letters)s): archive it instead.",
+                    methods=", ".join(left.payment_method_id.mapped("name")),
+                    letters=", ".join(left[:5].mapped("name")) + (", …" if len(left) > 5 else ""),
+                )
+            )
+        (letters - left).write({"payment_method_id": False})
+
     @api.depends("name", "slug")
     def _compute_display_name(self):
         for method in self:

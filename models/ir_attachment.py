@@ -15,8 +15,8 @@ class IrAttachment(models.Model):
     _inherit = "ir.attachment"
 
     def _ar24_evidence(self):
-        """Of these attachments, those that are evidence of a registered letter: its proofs, and the
-        PDF and attachments of a letter that left for AR24 (what AR24 received and certified)."""
+        """Of these attachments, those that are evidence of a registered letter: its proofs, its PDF,
+        and the attachments of a letter that left for AR24 (what AR24 received and certified)."""
         if not self.ids:
             return self.browse()
         letters = (
@@ -25,19 +25,20 @@ class IrAttachment(models.Model):
             .search(
                 [
                     "|",
+                    "|",
                     ("proof_attachment_ids", "in", self.ids),
+                    ("pdf_attachment_id", "in", self.ids),
                     "&",
                     *LETTER_LEFT_DOMAIN,
-                    "|",
-                    ("pdf_attachment_id", "in", self.ids),
                     ("attachment_ids", "in", self.ids),
                 ]
             )
         )
         if not letters:
             return self.browse()
-        left = letters._ar24_left()
-        evidence = letters.proof_attachment_ids | left.pdf_attachment_id | left.attachment_ids
+        # a letter's PDF is the module's rendering, uploaded to AR24 as it is: nobody else writes it,
+        # whatever the letter's state (it is rendered again when the content changes)
+        evidence = letters.proof_attachment_ids | letters.pdf_attachment_id | letters._ar24_left().attachment_ids
         return self & evidence.with_env(self.env)
 
     def _ar24_check_evidence(self, operation):

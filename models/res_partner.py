@@ -724,3 +724,31 @@ class ResPartner(models.Model):
         if self.ar24_consent_state == "pending":
             return self.env._("LRE consent pending")
         return self.env._("No LRE consent")
+
+    # ------------------------------------------------------------------ recipients of registered letters
+    def _ar24_check_not_a_recipient(self, operation):
+        """The recipient and the correspondent of a letter handed to AR24 are evidence: the contact
+        stays (archive it instead), below system administrator."""
+        if self.env.user.has_group("base.group_system"):
+            return
+        letters = (
+            self.env["ar24.letter"]
+            .sudo()
+            .search(["|", ("partner_id", "in", self.ids), ("contact_id", "in", self.ids)])
+            ._ar24_left()
+        )
+        if letters:
+            contacts = (letters.partner_id | letters.contact_id) & self
+            raise UserError(
+                self.env._(
+                    "%(contacts)s received registered letters through AR24 (%(letters)s): the contact cannot be "
+                    "%(operation)s; archive it instead.",
+                    contacts=", ".join(contacts.mapped("display_name")),
+                    letters=", ".join(letters[:5].mapped("name")) + (", …" if len(letters) > 5 else ""),
+                    operation=operation,
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_ar24_recipient(self):
+        self._ar24_check_not_a_recipient(self.env._("deleted"))

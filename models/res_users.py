@@ -35,7 +35,12 @@ class ResUsers(models.Model):
     )
     ar24_user_id = fields.Integer("AR24 account id", readonly=True, copy=False)
     ar24_link_state = fields.Selection(
-        [("none", "Not linked"), ("pending", "Waiting for your authorisation"), ("linked", "Linked")],
+        [
+            ("none", "Not linked"),
+            ("pending", "Waiting for your authorisation"),
+            ("to_approve", "Waiting for a manager's approval"),
+            ("linked", "Linked"),
+        ],
         string="AR24 link",
         default="none",
         required=True,
@@ -172,8 +177,12 @@ class ResUsers(models.Model):
         )
 
     def _ar24_may_relink(self):
-        """Registered-letters managers (and the module's own code) change who holds which AR24 account."""
-        return self.env.su or self.env.user.has_group("ar24_lre.group_ar24_manager")
+        """Registered-letters managers (and the module's own code) change who holds which AR24 account,
+        for the users of their own entities only."""
+        if self.env.su:
+            return True
+        me = self.env.user
+        return me.has_group("ar24_lre.group_ar24_manager") and all(user.company_ids & me.company_ids for user in self)
 
     def _ar24_log(self, body):
         """Note in the user's chatter (his contact's): who linked, changed or unlinked his AR24 account."""
@@ -184,7 +193,7 @@ class ResUsers(models.Model):
     def _ar24_check_can_manage(self):
         """A user links his own account; registered-letters managers may link anyone's."""
         for user in self:
-            if user != self.env.user and not self._ar24_may_relink():
+            if user != self.env.user and not user._ar24_may_relink():
                 raise AccessError(
                     self.env._(
                         "Only %(user)s or a registered-letters manager can link his AR24 account.", user=user.name
@@ -256,10 +265,34 @@ class ResUsers(models.Model):
             raise ar24_user_error(self.env, exc, self) from exc
         except AR24Error as exc:
             raise ar24_user_error(self.env, exc, self) from exc
-        self.sudo().write({"ar24_email": email, "ar24_user_id": result.get("id_user") or 0})
         if (result.get("status") or "").lower() == "accepted":
-            return self.action_ar24_refresh()
-        self.sudo().ar24_link_state = "pending"
+            # AR24 already lets this office use the account, so no e-mail goes to its holder to
+            # prove that the requester is him: a manager of his entity approves the link (until
+            # then the user holds no AR24 account id)
+            if self.env.su or (self._ar24_may_relink() and self.env.user.has_group("ar24_lre.group_ar24_manager")):
+                self.sudo().write({"ar24_email": email, "ar24_user_id": result.get("id_user") or 0})
+                return self._ar24_link_now(self.env._("linked by %(user)s", user=self.env.user.name))
+            self.sudo().write({"ar24_email": email, "ar24_user_id": 0, "ar24_link_state": "to_approve"})
+            self._ar24_log(
+                self.env._(
+                    "AR24 account %(email)s requested by %(user)s: AR24 already trusts this office for it, a "
+                    "registered-letters manager approves the link.",
+                    email=email,
+                    user=self.env.user.name,
+                )
+            )
+            return self._ar24_notify(
+                self.env._("Approval needed"),
+                self.env._(
+                    "AR24 already lets this office use %(email)s: a registered-letters manager must approve the "
+                    "link (user form › AR24 account › Approve).",
+                    email=email,
+                ),
+                "warning",
+            )
+        self.sudo().write(
+            {"ar24_email": email, "ar24_user_id": result.get("id_user") or 0, "ar24_link_state": "pending"}
+        )
         return self._ar24_notify(
             self.env._("Authorisation requested"),
             self.env._(
@@ -348,10 +381,38 @@ class ResUsers(models.Model):
             return None
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
+    def action_ar24_approve_link(self):
+        """A manager of the user's entity approves the link to an account AR24 already trusted."""
+        self.ensure_one()
+        if not (self._ar24_may_relink() and (self.env.su or self.env.user.has_group("ar24_lre.group_ar24_manager"))):
+            raise AccessError(
+                self.env._("Only a registered-letters manager of %(user)s approves his AR24 link.", user=self.name)
+            )
+        if self.ar24_link_state != "to_approve":
+            raise UserError(self.env._("%(user)s has no AR24 link waiting for approval.", user=self.name))
+        return self._ar24_link_now(self.env._("approved by %(user)s", user=self.env.user.name))
+
+    def _ar24_link_now(self, how):
+        """Read the account at AR24 and link it; noted in the user's chatter."""
+        action = self.sudo().with_context(ar24_link_approved=True).action_ar24_refresh()
+        self._ar24_log(self.env._("AR24 account %(email)s %(how)s.", email=self.ar24_email, how=how))
+        return action
+
     def action_ar24_refresh(self):
         """Read the account at AR24: link state, confirmation, terms, identity, payment."""
         self.ensure_one()
         self._ar24_check_can_manage()
+        if self.ar24_link_state == "none" or (
+            self.ar24_link_state == "to_approve" and not (self.env.su and self.env.context.get("ar24_link_approved"))
+        ):
+            # reading an account by its e-mail would link whatever account AR24 trusts this office for
+            raise UserError(
+                self.env._("%(user)s: press “Authorize account” first.", user=self.name)
+                if self.ar24_link_state == "none"
+                else self.env._(
+                    "%(user)s: the AR24 link waits for a registered-letters manager's approval.", user=self.name
+                )
+            )
         client = self.company_id._ar24_client()
         try:
             if self.ar24_user_id:

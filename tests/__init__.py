@@ -13,4 +13,4 @@ from . import test_trust_boundaries
 from . import test_consent
 from . import test_tour
 from . import test_i18n
-from . import test_redteam
+from . import test_trust_indirect

@@ -291,7 +291,7 @@ class TestSendWizard(AR24Case):
         other._ar24_prepare(self.company._ar24_client())
         other.write({"send_started_at": "2026-01-01 10:00:00"})
         other._ar24_send()
-        self.assertTrue(other.ar24_id and other.ar24_id != first)
+        self.assertTrue(other.ar24_id and other.ar24_id != first, (other.state, other.error_message))
         self.assertEqual(len(self.controls.calls("send_mail")), 2)
 
     def test_large_batch_goes_to_the_background(self):

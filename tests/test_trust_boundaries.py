@@ -161,9 +161,10 @@ class TestTrustBoundaries(AR24Case):
                 {"ar24_link_state": "linked", "ar24_user_id": self.jeff["id_user"]},
             ],
         )
-        # and the refresh that reads the account by its e-mail is refused the same
-        with self.refused(ValidationError, "already linked to Jeff Lechef"):
+        # and the refresh, which would read the account by its e-mail, waits for an authorisation
+        with self.refused(UserError, "press “Authorize account” first"):
             me.action_ar24_refresh()
+        self.assertFalse(self.controls.calls("get_user"))
 
     def test_one_ar24_account_is_linked_to_one_user_whoever_writes_it(self):
         with self.refused(ValidationError, "already linked to Alain Joly"):

@@ -47,6 +47,8 @@ class Ar24PaymentLinkWizard(models.TransientModel):
                 raise AccessError(
                     self.env._("You have no access to the entity %(company)s.", company=line.company_id.name)
                 )
+            # a method the manager cannot see belongs to another company's AR24 accounts
+            line.payment_method_id.check_access("read")
             if line.company_id.ar24_payment_method_id != line.payment_method_id:
                 line.company_id.sudo().ar24_payment_method_id = line.payment_method_id
                 changed += 1

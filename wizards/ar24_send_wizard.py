@@ -272,9 +272,11 @@ class Ar24SendWizard(models.TransientModel):
         # the letters are the sender's own (or, for a manager, his team's): never a colleague's put in
         # the wizard by RPC (read as the user, such letters would silently drop out of the batch)
         self.sudo().letter_ids.with_env(self.env).check_access("write")
+        # and only letters that never left: a received letter written into the wizard stays received
+        self.letter_ids._ar24_check_sendable()
         self._apply_composition()
         if self.send_type in ("lre_eidas", "ae"):
-            # seed: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
+            # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
             for sender, letters in self.letter_ids.grouped("user_id").items():
                 self.env["res.partner"]._ar24_consent_refresh_for_send(letters.partner_id, sender=sender)
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
