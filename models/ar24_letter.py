@@ -4,9 +4,9 @@ from datetime import timedelta, timezone
 
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize, html2plaintext, html_sanitize
+from odoo.tools import html2plaintext, html_sanitize
 
-from ..ar24 import crypto
+from ..ar24 import crypto, rules
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.i18n import _lt
 from ..ar24.routes import MAX_ATTACHMENTS_BYTES, PROOFS
@@ -532,7 +532,7 @@ class Ar24Letter(models.Model):
             email, reason = self._ar24_recipient_email()
             if reason:
                 problems.append((recipient, partner_label, reason))
-            elif email == email_normalize(self.user_id.ar24_email or self.user_id.email or ""):
+            elif email == rules.normalize_email(self.user_id.ar24_email or self.user_id.email)[0]:
                 problems.append((recipient, partner_label, self.env._("Same e-mail as the sender")))
             if email and hasattr(self.partner_id, "_ar24_consent_reason"):
                 reason = self.partner_id._ar24_consent_reason(send_type, email, company)

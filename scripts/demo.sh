@@ -239,11 +239,11 @@ for company in companies.filtered(lambda c: not c.ar24_payment_method_id):
 # AR24's consent address book: the consents the co-owners gave, and Jean Latour who answered AR24's request
 # since ("Update LRE consent from AR24" on the contacts brings it into Odoo).
 if created:
-    partners = env["res.partner"].search([("ar24_consent_state", "=", "accepted"), ("ar24_consent_email", "!=", False)])
+    partners = env["ar24.consent"].search([("state", "=", "accepted"), ("email", "!=", False)]).partner_id
     latour = env.ref("ar24_lre.demo_partner_latour", raise_if_not_found=False)
     for partner in partners | (latour or partners.browse()):
         first, _sep, last = partner.name.partition(" ")
-        controls.consent(id_user, partner.email_normalized, "accepted", firstname=first, lastname=last or first)
+        controls.consent(id_user, partner.ar24_email_normalized, "accepted", firstname=first, lastname=last or first)
 companies[:1]._ar24_activate_jobs()
 env.cr.commit()
 

@@ -9,5 +9,6 @@ from . import test_paper_deadline
 from . import test_faults
 from . import test_access
 from . import test_consent
+from . import test_consent_company
 from . import test_tour
 from . import test_i18n
