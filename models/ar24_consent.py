@@ -45,12 +45,15 @@ class Ar24Consent(models.Model):
     # a registered-letter user may leave a note on a consent without changing it
     _mail_post_access = "read"
 
-    partner_id = fields.Many2one("res.partner", "Contact", required=True, ondelete="cascade", index=True, readonly=True)
+    # evidence never disappears with its contact or entity: they are archived, not deleted
+    partner_id = fields.Many2one(
+        "res.partner", "Contact", required=True, ondelete="restrict", index=True, readonly=True
+    )
     company_id = fields.Many2one(
         "res.company",
         "Entity",
         required=True,
-        ondelete="cascade",
+        ondelete="restrict",
         index=True,
         readonly=True,
         default=lambda self: self.env.company,

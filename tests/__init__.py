@@ -11,4 +11,5 @@ from . import test_access
 from . import test_consent
 from . import test_consent_company
 from . import test_tour
+from . import test_consent_tour
 from . import test_i18n

@@ -243,6 +243,13 @@ class TestConsentPerCompany(AR24Case):
         self.assertRecordValues(self.consent(self.denise, self.company), [{"state": "accepted"}])
         self.assertFalse(self.consent(self.gerard, self.company))
 
+    def test_a_contact_holding_a_consent_is_archived_not_deleted(self):
+        clerk = new_test_user(self.env, login="clerk", groups="base.group_user,base.group_partner_manager")
+        # the web client words it "another model requires the record being deleted ... archive it instead"
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.denise.with_user(clerk).unlink()
+        self.assertEqual(self.consent(self.denise, self.company).state, "accepted")
+
     def test_a_direct_write_is_logged_with_who_made_it(self):
         self.env.cr.precommit.run()
         consent = self.consent(self.denise, self.company).with_user(self.ar24_user)
@@ -379,21 +386,20 @@ class TestConsentEmailRule(AR24Case):
         partner.with_user(self.ar24_user).action_ar24_consent_add()
         self.assertEqual(self.letter_problems(partner), ["Same e-mail as the sender"])
 
-    def test_consent_date_and_source_written_by_an_import(self):
-        """An import (or a script) of contacts with their consent writes the current company's consent."""
-        date = fields.Datetime.to_datetime("2026-01-15 09:30:00")
-        partner = (
-            self.env["res.partner"]
-            .with_user(self.ar24_user)
-            .create(
-                {
-                    "name": "Jean Exemple",
-                    "email": "jean@exämple.fr",
-                    "ar24_consent": True,
-                    "ar24_consent_date": "2026-01-15 09:30:00",
-                }
-            )
-        )
+    def test_an_import_of_contacts_with_their_consent(self):
+        """An import (``load``, what the import screen calls) writes the current company's consent, for
+        registered-letter users only."""
+        columns = ["name", "email", "ar24_consent", "ar24_consent_date"]
+        rows = [["Jean Exemple", "jean@exämple.fr", "1", "2026-01-15 09:30:00"]]
+        refused = self.env["res.partner"].with_user(self.employee).load(columns, rows)
+        self.assertFalse(refused["ids"])
+        message = refused["messages"][0]["message"]
+        self.assertIn("Only users of registered letters (AR24) can change an LRE consent (Jean Exemple)", message)
+        self.assertFalse(self.env["ar24.consent"].sudo().search([("email", "=", "jean@xn--exmple-cua.fr")]))
+
+        result = self.env["res.partner"].with_user(self.ar24_user).load(columns, rows)
+        self.assertFalse(result["messages"])
+        partner = self.env["res.partner"].browse(result["ids"])
         consent = self.env["ar24.consent"].sudo().search([("partner_id", "=", partner.id)])
         self.assertRecordValues(
             consent,
@@ -402,7 +408,7 @@ class TestConsentEmailRule(AR24Case):
                     "company_id": self.company.id,
                     "state": "accepted",
                     "email": "jean@xn--exmple-cua.fr",
-                    "date": date,
+                    "date": fields.Datetime.to_datetime("2026-01-15 09:30:00"),
                     "source": "manual",
                 }
             ],
