@@ -119,6 +119,7 @@ class Ar24Consent(models.Model):
 
     def write(self, vals):
         if {"partner_id", "company_id"} & vals.keys() and not self.env.su:
+            self.check_access("write")  # an outsider learns nothing from the refusal below
             raise UserError(
                 self.env._(
                     "An LRE consent belongs to one contact and one entity (%(consents)s): "

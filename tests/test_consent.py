@@ -69,7 +69,7 @@ class TestConsent(AR24Case):
                 {
                     "ar24_consent": True,
                     "ar24_consent_state": "accepted",
-                    "ar24_consent_email": partner.email_normalized,
+                    "ar24_consent_email": partner.ar24_email_normalized,
                     "ar24_consent_date": fields.Datetime.now() - timedelta(days=30),
                     "ar24_consent_source": "manual",
                 },

@@ -361,7 +361,7 @@ class TestConsentEmailRule(AR24Case):
                 self.assertEqual(self.letter_problems(partner, to_email), [])
                 self.assertEqual(self.letter_problems(partner, to_email, "ae"), [])
 
-    def test_an_address_ar24_cannot_take_neither_consents_nor_receives(self):
+    def test_an_address_ar24_refuses_can_neither_consent_nor_receive(self):
         partner = self.partner("josé@example.fr")
         accent = "accented or non-Latin letters before the @ are not accepted by most mail servers"
         action = partner.with_user(self.ar24_user).action_ar24_consent_add()
