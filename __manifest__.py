@@ -14,6 +14,7 @@
     "data": [
         "security/ar24_security.xml",
         "security/ir.model.access.csv",
+        "security/ar24_consent_security.xml",
         "data/ar24_letter_data.xml",
         "report/ar24_letter_report.xml",
         "views/ar24_menus.xml",
@@ -26,6 +27,7 @@
         "views/res_users_views.xml",
         "data/ar24_consent_data.xml",
         "views/res_partner_views.xml",
+        "views/ar24_consent_views.xml",
         "views/res_config_settings_consent_views.xml",
     ],
     "demo": [

@@ -106,9 +106,18 @@ def _ascii_domain(domain):
 def normalize_email(value):
     """(address, None) ready for AR24, or (None, reason) telling the user what to fix.
 
+    THE e-mail rule of the addon: every address it stores or compares for AR24 (a consent's e-mail,
+    a letter's recipient, the sender's address, the rows of AR24's consent address book matched to
+    contacts) goes through it, so that two spellings of one mailbox are one address, and a consent
+    given for a mailbox counts for a letter to that mailbox.
+
     The address is trimmed and lowercased (AR24 compares addresses as typed: "Jean@X.fr" and
     "jean@x.fr" would be two recipients); an internationalised domain becomes its ASCII (punycode)
     form, the only one every mail server accepts; the part before the @ is kept as typed otherwise.
+    A part before the @ with letters outside ASCII ("josé@example.fr") is refused: it needs SMTPUTF8
+    (RFC 6531), an optional extension many mail servers lack, and AR24 documents no support for it.
+    Such an address can neither receive a letter nor hold a consent; the property manager is asked
+    for another address.
     """
     if not value or not str(value).strip():
         return None, _lt("no e-mail address")

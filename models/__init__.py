@@ -6,6 +6,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_users
 from . import res_partner
+from . import ar24_consent
 from . import res_company_consent
 from . import res_config_settings_consent
 from . import res_users_consent

@@ -7,9 +7,9 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.models import LOG_ACCESS_COLUMNS
-from odoo.tools import clean_context, email_normalize, html2plaintext, html_sanitize
+from odoo.tools import clean_context, html2plaintext, html_sanitize
 
-from ..ar24 import crypto
+from ..ar24 import crypto, rules
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.i18n import _lt
 from ..ar24.routes import MAX_ATTACHMENTS_BYTES, PROOFS
@@ -777,7 +777,7 @@ class Ar24Letter(models.Model):
             email, reason = self._ar24_recipient_email()
             if reason:
                 problems.append((recipient, partner_label, reason))
-            elif email == email_normalize(self.user_id.ar24_email or self.user_id.email or ""):
+            elif email == rules.normalize_email(self.user_id.ar24_email or self.user_id.email)[0]:
                 problems.append((recipient, partner_label, self.env._("Same e-mail as the sender")))
             if email and hasattr(self.partner_id, "_ar24_consent_reason"):
                 reason = self.partner_id._ar24_consent_reason(send_type, email, company)
@@ -1448,13 +1448,13 @@ class Ar24Letter(models.Model):
         new = [m for m in mails if m["id"] not in known and not own.intersection(m.get("attachments") or ())]
         if not new:
             return self.browse()
-        emails = {m["id"]: email_normalize(m.get("to_email") or "") or False for m in new}
+        emails = {m["id"]: rules.normalize_email(m.get("to_email") or "")[0] or False for m in new}
         partners = (
             self.env["res.partner"]
             .sudo()
             .search(
                 [
-                    ("email_normalized", "in", [e for e in emails.values() if e]),
+                    ("ar24_email_normalized", "in", [e for e in emails.values() if e]),
                     ("company_id", "in", [False, company.id]),
                 ],
                 order="id",
@@ -1462,7 +1462,7 @@ class Ar24Letter(models.Model):
         )
         by_email = {}
         for partner in partners:
-            by_email.setdefault(partner.email_normalized, partner)
+            by_email.setdefault(partner.ar24_email_normalized, partner)
         letters = Letter.create(
             [self._ar24_outside_values(company, user, mail, by_email.get(emails[mail["id"]])) for mail in new]
         )

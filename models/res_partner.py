@@ -1,13 +1,18 @@
-"""LRE consent of partners: the flag, where it comes from, its synchronisation with AR24, the send rules.
+"""LRE consent of partners: the consent of the current entity on the contact, the actions that change
+it, its synchronisation with AR24, the send rules.
 
 French law (art. L100 CPCE) requires a private person's prior consent before a qualified registered
-e-mail (LRE) is sent to him; professionals need none. AR24 keeps, for each sender account, an address
-book of the consents its correspondents gave, refused or have not answered yet. The seed ("Fiche
-TIERS", "Gestion du consentement") keeps a copy of that consent on the partner, lets users tick or
-untick it by hand, refreshes it from AR24 (list action, nightly job, at send time) and refuses an LRE
-to a partner whose consent is missing.
+e-mail (LRE) is sent to him; professionals need none. The consent is given to a sender, so it is
+held per entity (``ar24.consent``, one per contact and company). AR24 keeps, for each sender
+account, an address book of the consents its correspondents gave, refused or have not answered yet.
+The LSC manual ("Fiche TIERS", "Gestion du consentement") keeps a copy of that consent on the
+contact, lets users tick or untick it by hand, refreshes it from AR24 (list action, nightly job, at
+send time) and refuses an LRE to a contact whose consent is missing.
 
-Every change of a consent is tracked and carries a note saying who or what changed it.
+The contact shows the consent of the current company (computed fields, searchable); the actions
+and the synchronisation write the consents of the current company (the nightly job: the company of
+the AR24 account's user); the send check reads the consent of the letter's company. Every change
+of a consent is logged in its chatter with a note saying who or what changed it.
 """
 
 import logging
@@ -16,24 +21,26 @@ from datetime import timezone
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import email_normalize
+from odoo.fields import Domain
 
+from ..ar24 import rules
 from ..ar24.crypto import parse_paris_date
 from ..ar24.errors import AR24ApiError, AR24Error
-from ..tools import ar24_error_text, ar24_user_error
+from ..tools import ar24_error_text, ar24_translate, ar24_user_error
+from .ar24_consent import CONSENT_SOURCES, CONSENT_STATES
 
 _logger = logging.getLogger(__name__)
 
-CONSENT_STATES = [("none", "None"), ("pending", "Pending"), ("accepted", "Accepted"), ("refused", "Refused")]
-CONSENT_SOURCES = [
-    ("manual", "Set by hand"),
-    ("ar24_sync", "AR24 address book"),
-    ("ar24_request", "Request e-mailed by AR24"),
-]
-# Fields whose change posts a tracking message (the note saying who changed it goes in its body).
-TRACKED_CONSENT_FIELDS = frozenset({"ar24_consent", "ar24_consent_email", "ar24_consent_source", "ar24_consent_state"})
-# Written by registered-letter users only (an import or a script included): a consent is legal evidence
-CONSENT_FIELDS = TRACKED_CONSENT_FIELDS | {"ar24_consent_date"}
+LRE_USERS = "ar24_lre.group_ar24_user"
+# The consent of the current company as the contact shows it. Writing them (a script, an import)
+# writes the current company's consent, for registered-letter users only: a consent is legal evidence
+CONSENT_FIELDS = (
+    "ar24_consent",
+    "ar24_consent_state",
+    "ar24_consent_email",
+    "ar24_consent_date",
+    "ar24_consent_source",
+)
 SEND_TYPES = ("lre_eidas", "ae", "lr_paper")
 # Names listed per line of the result notification; the rest is counted.
 NOTIFY_NAMES = 10
@@ -48,41 +55,60 @@ def _utc_naive(ar24_date):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ar24_consent = fields.Boolean(
-        "LRE consent",
-        tracking=True,
+    ar24_email_normalized = fields.Char(
+        "E-mail for AR24",
+        compute="_compute_ar24_email_normalized",
+        store=True,
+        index="btree_not_null",
+        help="The contact's e-mail as AR24 receives and compares it (trimmed, lowercase, internationalised "
+        "domain in its ASCII form); empty when AR24 cannot take it.",
+    )
+    ar24_consent_ids = fields.One2many(
+        "ar24.consent",
+        "partner_id",
+        "LRE consents",
+        groups=LRE_USERS,
         copy=False,
         readonly=True,
-        help="The contact agreed to receive qualified registered e-mails (LRE) at the consent e-mail. "
-        "A private person must have agreed before an LRE is sent to him (art. L100 of the French CPCE). "
-        "Change it with the actions of the contact list or form so that the change is recorded.",
+        help="The contact's consent to each entity: a consent is given to one sender only.",
+    )
+    ar24_consent_id = fields.Many2one(
+        "ar24.consent", "LRE consent of this entity", compute="_compute_ar24_consent_id", groups=LRE_USERS
+    )
+    ar24_consent = fields.Boolean(
+        "LRE consent",
+        compute="_compute_ar24_consent_fields",
+        search="_search_ar24_consent",
+        groups=LRE_USERS,
+        help="The contact agreed to receive qualified registered e-mails (LRE) from the current entity at "
+        "the consent e-mail. A private person must have agreed before an LRE is sent to him (art. L100 of "
+        "the French CPCE). Change it with the actions of the contact list or form so that the change is "
+        "recorded.",
     )
     ar24_consent_email = fields.Char(
         "LRE consent e-mail",
-        tracking=True,
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
+        compute="_compute_ar24_consent_fields",
+        search="_search_ar24_consent_email",
+        groups=LRE_USERS,
         help="The e-mail address the consent (or its refusal) was given for.",
     )
-    ar24_consent_date = fields.Datetime("LRE consent date", copy=False, readonly=True)
+    ar24_consent_date = fields.Datetime("LRE consent date", compute="_compute_ar24_consent_fields", groups=LRE_USERS)
     ar24_consent_source = fields.Selection(
-        CONSENT_SOURCES, string="LRE consent source", tracking=True, copy=False, readonly=True
+        CONSENT_SOURCES, string="LRE consent source", compute="_compute_ar24_consent_fields", groups=LRE_USERS
     )
     ar24_consent_state = fields.Selection(
         CONSENT_STATES,
         string="LRE consent status",
-        default="none",
-        required=True,
-        tracking=True,
-        copy=False,
-        readonly=True,
+        compute="_compute_ar24_consent_fields",
+        search="_search_ar24_consent_state",
+        groups=LRE_USERS,
         help="Pending: AR24 e-mailed a consent request that is not answered yet.",
     )
     ar24_consent_mismatch = fields.Boolean(
         "LRE consent for another e-mail",
-        compute="_compute_ar24_consent_mismatch",
-        store=True,
+        compute="_compute_ar24_consent_fields",
+        search="_search_ar24_consent_mismatch",
+        groups=LRE_USERS,
         help="The consent was given for an e-mail address that is no longer the contact's: "
         "it does not allow an LRE to the current address.",
     )
@@ -113,21 +139,32 @@ class ResPartner(models.Model):
         "(empty when AR24 is not configured or your AR24 account is not linked).",
     )
 
-    # ------------------------------------------------------------------ consent fields guard
+    # ------------------------------------------------------------------ consent fields: guard and writes
     @api.model_create_multi
     def create(self, vals_list):
-        if any(CONSENT_FIELDS.intersection(vals) for vals in vals_list):
-            self._ar24_consent_check_write([vals.get("name") for vals in vals_list])
-        return super().create(vals_list)
+        given = [{name: vals[name] for name in CONSENT_FIELDS if name in vals} for vals in vals_list]
+        if not any(given):
+            return super().create(vals_list)
+        self._ar24_consent_check_write([vals.get("name") for vals, consent in zip(vals_list, given) if consent])
+        partners = super().create(
+            [{name: value for name, value in vals.items() if name not in CONSENT_FIELDS} for vals in vals_list]
+        )
+        partners._ar24_consent_write_given(given)
+        return partners
 
     def write(self, vals):
-        if CONSENT_FIELDS.intersection(vals):
-            self._ar24_consent_check_write()
-        return super().write(vals)
+        given = {name: vals[name] for name in CONSENT_FIELDS if name in vals}
+        if not given:
+            return super().write(vals)
+        self._ar24_consent_check_write()
+        rest = {name: value for name, value in vals.items() if name not in CONSENT_FIELDS}
+        result = super().write(rest) if rest else True
+        self._ar24_consent_write_given([given] * len(self))
+        return result
 
     def _ar24_consent_check_write(self, names=None):
         """The views show consents read-only, but a script or an import could write them: only
-        registered-letter users may (their change is tracked in the contact's chatter)."""
+        registered-letter users may (their change is logged on the consent)."""
         if self._ar24_may_manage_consents():
             return
         names = [name for name in (self.mapped("display_name") if names is None else names) if name]
@@ -139,15 +176,80 @@ class ResPartner(models.Model):
             )
         )
 
+    def _ar24_consent_write_given(self, given_list):
+        """Write the consent fields given to create()/write() (aligned with ``self``) as the current
+        company's consents, logged as changed by the current user."""
+        now = fields.Datetime.now()
+        updates = {}
+        for partner, given in zip(self, given_list):
+            if not given:
+                continue
+            current = partner.sudo().ar24_consent_id
+            state = given.get("ar24_consent_state")
+            if not state and "ar24_consent" in given:
+                # the flag alone: ticked is accepted, unticked withdraws an accepted consent
+                state = "accepted" if given["ar24_consent"] else ("none" if current.state == "accepted" else None)
+            state = state or current.state or "none"
+            if "ar24_consent_email" in given:
+                email = given["ar24_consent_email"]
+            else:
+                email = current.email or (partner.ar24_email_normalized if state == "accepted" else False)
+            updates[partner.id] = {
+                "state": state,
+                "email": email,
+                "date": fields.Datetime.to_datetime(given.get("ar24_consent_date")) or now,
+                "source": given.get("ar24_consent_source") or "manual",
+            }
+        note = self.env._("LRE consent changed by %(user)s.", user=self.env.user.name)
+        self._ar24_consent_write(updates, note)
+
+    def _ar24_consent_write(self, updates, note, note_unchanged=False):
+        """Set the current company's consents to ``{partner id: values}``, each change logged with ``note``
+        (see ``ar24.consent._ar24_apply``). Returns (changed, unchanged) partners."""
+        changed, unchanged = self.env["ar24.consent"]._ar24_apply(self.env.company, updates, note, note_unchanged)
+        # the contact's view of its consents follows at once, whatever the dependency graph knows
+        self.invalidate_model(["ar24_consent_ids", "ar24_consent_id", *CONSENT_FIELDS, "ar24_consent_mismatch"])
+        return self.browse(changed), self.browse(unchanged)
+
     # ------------------------------------------------------------------ computes
-    @api.depends("ar24_consent", "ar24_consent_email", "email_normalized")
-    def _compute_ar24_consent_mismatch(self):
+    @api.depends("email")
+    def _compute_ar24_email_normalized(self):
         for partner in self:
-            partner.ar24_consent_mismatch = bool(
-                partner.ar24_consent
-                and partner.ar24_consent_email
-                and partner.ar24_consent_email != partner.email_normalized
+            partner.ar24_email_normalized = rules.normalize_email(partner.email)[0] or False
+
+    @api.depends_context("company")
+    @api.depends("ar24_consent_ids.company_id")
+    def _compute_ar24_consent_id(self):
+        """The consent of the current company, for all the partners being read in one query."""
+        ids = [pid for pid in self._origin.ids if pid]
+        consents = self.env["ar24.consent"].sudo()
+        if ids:
+            consents = consents.search_fetch(
+                [("partner_id", "in", ids), ("company_id", "=", self.env.company.id)],
+                ["partner_id", "state", "email", "date", "source", "mismatch"],
             )
+        by_partner = {consent.partner_id.id: consent.id for consent in consents}
+        for partner in self:
+            partner.ar24_consent_id = by_partner.get(partner._origin.id, False)
+
+    @api.depends_context("company")
+    @api.depends(
+        "ar24_consent_ids.company_id",
+        "ar24_consent_ids.state",
+        "ar24_consent_ids.email",
+        "ar24_consent_ids.date",
+        "ar24_consent_ids.source",
+        "ar24_consent_ids.mismatch",
+    )
+    def _compute_ar24_consent_fields(self):
+        for partner in self:
+            consent = partner.ar24_consent_id.sudo()
+            partner.ar24_consent = consent.state == "accepted"
+            partner.ar24_consent_state = consent.state or "none"
+            partner.ar24_consent_email = consent.email
+            partner.ar24_consent_date = consent.date
+            partner.ar24_consent_source = consent.source
+            partner.ar24_consent_mismatch = consent.mismatch
 
     @api.depends("is_company")
     def _compute_ar24_recipient_status(self):
@@ -159,6 +261,48 @@ class ResPartner(models.Model):
         link = self._ar24_consent_link()
         for partner in self:
             partner.ar24_consent_url = link
+
+    # ------------------------------------------------------------------ searches (current company)
+    def _ar24_consent_domain(self, consent_domain, or_none=False):
+        """Partners whose consent to the current company matches ``consent_domain``; with ``or_none``,
+        also those who have none."""
+        company = [("company_id", "=", self.env.company.id)]
+        domain = Domain("ar24_consent_ids", "any", company + consent_domain)
+        if or_none:
+            domain |= Domain("ar24_consent_ids", "not any", company)
+        return domain
+
+    def _search_ar24_consent(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        wanted = {bool(v) for v in value}
+        if wanted == {True, False}:
+            return Domain.TRUE
+        if True in wanted:
+            return self._ar24_consent_domain([("state", "=", "accepted")])
+        return self._ar24_consent_domain([("state", "!=", "accepted")], or_none=True)
+
+    def _search_ar24_consent_state(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        states = [state for state in value if state]
+        return self._ar24_consent_domain([("state", "in", states)], or_none="none" in states)
+
+    def _search_ar24_consent_email(self, operator, value):
+        if operator in Domain.NEGATIVE_OPERATORS:
+            return NotImplemented
+        or_none = operator == "in" and False in value
+        return self._ar24_consent_domain([("email", operator, value)], or_none=or_none)
+
+    def _search_ar24_consent_mismatch(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        wanted = {bool(v) for v in value}
+        if wanted == {True, False}:
+            return Domain.TRUE
+        if True in wanted:
+            return self._ar24_consent_domain([("mismatch", "=", True)])
+        return self._ar24_consent_domain([("mismatch", "=", False)], or_none=True)
 
     @api.model
     def _ar24_consent_link(self):
@@ -186,12 +330,9 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ small helpers
     def _ar24_lre_email(self):
-        """The partner's e-mail, normalised, if it can receive an LRE (exactly one address with a domain)."""
+        """The partner's e-mail as AR24 takes it (``rules.normalize_email``), or False."""
         self.ensure_one()
-        email = email_normalize(self.email or "")
-        if not email or "." not in email.rpartition("@")[2]:
-            return False
-        return email
+        return self.ar24_email_normalized or False
 
     def _ar24_consent_person_names(self):
         """(first name, last name) of the person who consents; None for a company without named contact."""
@@ -216,25 +357,25 @@ class ResPartner(models.Model):
             if not (self.email or "").strip():
                 return self.env._("no e-mail")
             if not self._ar24_lre_email():
-                return self.env._("invalid e-mail")
+                return self._ar24_invalid_email_reason()
         if need_person and self._ar24_consent_person_names() is None:
             return self.env._("company without contact name") if self.is_company else self.env._("no contact name")
         return False
 
+    def _ar24_invalid_email_reason(self):
+        """Why AR24 cannot take the e-mail (an accent before the @, no extension…), for a notification."""
+        _email, reason = rules.normalize_email(self.email)
+        return self.env._("invalid e-mail (%(reason)s)", reason=ar24_translate(self.env, reason))
+
     def _ar24_consent_is_valid(self, email=None):
-        """True when the partner consented, at AR24 or by hand, for ``email`` (default: his e-mail)."""
+        """True when the partner consented to the current company, at AR24 or by hand, for ``email``
+        (default: his e-mail)."""
         self.ensure_one()
-        target = email_normalize(email or "") if email else self._ar24_lre_email()
-        return bool(
-            self.ar24_consent
-            and self.ar24_consent_state == "accepted"
-            and self.ar24_consent_email
-            and self.ar24_consent_email == target
-            and not self.ar24_consent_mismatch
-        )
+        target = rules.normalize_email(email)[0] if email else self._ar24_lre_email()
+        return self.sudo().ar24_consent_id._ar24_allows(target)
 
     def _ar24_may_manage_consents(self):
-        return self.env.su or self.env.user.has_group("ar24_lre.group_ar24_user")
+        return self.env.su or self.env.user.has_group(LRE_USERS)
 
     def _ar24_consent_check_access(self):
         """Only registered-letter users manage consents; they must be able to read the partners."""
@@ -274,82 +415,26 @@ class ResPartner(models.Model):
         return user
 
     def _ar24_consent_values(self, row, source):
-        """Values a consent of AR24 gives this partner; None when it must not change him.
+        """Values of the current company's consent that an AR24 consent gives; None when it must not
+        change it.
 
-        Accepted ticks the consent, refused unticks it (seed: "coche la case et mets à jour l'email
-        si nécessaire, décoche la case si votre client a refusé"). A pending request does not undo a
-        consent the partner already gave for that e-mail, and a consent set by hand after AR24's
-        answer wins over it.
+        Accepted ticks the consent, refused unticks it (LSC manual: "coche la case et mets à jour
+        l'email si nécessaire, décoche la case si votre client a refusé"). A pending request does not
+        undo a consent the partner already gave for that e-mail, and a consent set by hand after
+        AR24's answer wins over it.
         """
         self.ensure_one()
         status = (row.get("status") or "").lower()
         if status not in ("accepted", "refused", "pending"):
             return None
+        current = self.sudo().ar24_consent_id
         date = _utc_naive(row.get("date")) or fields.Datetime.now()
-        if (
-            source == "ar24_sync"
-            and self.ar24_consent_source == "manual"
-            and self.ar24_consent_date
-            and self.ar24_consent_date > date
-        ):
+        if source == "ar24_sync" and current.source == "manual" and current.date and current.date > date:
             return None
-        email = email_normalize(row.get("email") or "") or row.get("email")
-        if status == "pending" and self._ar24_consent_is_valid(email):
+        email = self.env["ar24.consent"]._ar24_email(row.get("email"))
+        if status == "pending" and current._ar24_allows(email):
             return None
-        return {
-            "ar24_consent": status == "accepted",
-            "ar24_consent_state": status,
-            "ar24_consent_email": email,
-            "ar24_consent_date": date,
-            "ar24_consent_source": source,
-        }
-
-    def _ar24_consent_write(self, updates, note, note_unchanged=False):
-        """Write ``{partner id: values}`` and record the change in each partner's chatter.
-
-        Writes are grouped by identical values. Each partner whose consent changes gets one message
-        whose body is ``note`` (who or what changed it) and whose tracking values show the fields
-        changed; with ``note_unchanged`` the partners the action concerned without changing them
-        get ``note`` alone. Mail's own tracking would post those messages one INSERT at a time per
-        partner, so it is turned off for this write and the messages are created in batch.
-        Returns (changed, unchanged) recordsets.
-        """
-        partners = self.sudo()
-        groups = defaultdict(list)
-        initial, changed, unchanged = {}, [], []
-        for partner in partners.browse(list(updates)):
-            values = updates[partner.id]
-            if any((partner[name] or False) != (value or False) for name, value in values.items()):
-                changed.append(partner.id)
-                groups[tuple(sorted(values.items()))].append(partner.id)
-                initial[partner.id] = {name: partner[name] for name in TRACKED_CONSENT_FIELDS}
-            else:
-                unchanged.append(partner.id)
-        if len(groups) > 1:
-            # res.partner.write() reads these per written partner: fetch them once for all
-            partners.browse(changed).fetch(["user_ids", "child_ids"])
-        for values, ids in groups.items():
-            partners.browse(ids).with_context(mail_notrack=True).write(dict(values))
-
-        tracked_fields = partners.fields_get(
-            list(TRACKED_CONSENT_FIELDS), attributes=("string", "type", "selection", "currency_field")
-        )
-        tracking = {}
-        for partner in partners.browse(changed):
-            _changes, commands = partner._mail_track(tracked_fields, initial[partner.id])
-            if commands:
-                tracking[partner.id] = [command[2] for command in commands]
-        logged = list(tracking) + ([pid for pid in updates if pid not in tracking] if note_unchanged else [])
-        if logged:
-            messages = partners.browse(logged)._message_log_batch(dict.fromkeys(logged, note))
-            self.env["mail.tracking.value"].sudo().create(
-                [
-                    dict(values, mail_message_id=message.id)
-                    for message in messages
-                    for values in tracking.get(message.res_id, ())
-                ]
-            )
-        return self.browse(changed), self.browse(unchanged)
+        return {"state": status, "email": email, "date": date, "source": source}
 
     def _ar24_consent_notification(self, title, changed, skipped, done=None):
         """``display_notification`` listing the partners changed and those skipped with the reason.
@@ -401,7 +486,8 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ actions (list and form)
     def action_ar24_consent_add(self):
-        """Tick the LRE consent of the selected partners for their current e-mail (seed: "Ajouter accord")."""
+        """Tick the current company's LRE consent of the selected partners for their current e-mail
+        (LSC manual: "Ajouter accord")."""
         self._ar24_consent_check_access()
         partners = self._ar24_consent_selection()
         now = fields.Datetime.now()
@@ -414,11 +500,10 @@ class ResPartner(models.Model):
                 skipped.append((partner, reason))
                 continue
             updates[partner.id] = {
-                "ar24_consent": True,
-                "ar24_consent_state": "accepted",
-                "ar24_consent_email": partner._ar24_lre_email(),
-                "ar24_consent_date": now,
-                "ar24_consent_source": "manual",
+                "state": "accepted",
+                "email": partner._ar24_lre_email(),
+                "date": now,
+                "source": "manual",
             }
         note = self.env._("LRE consent added manually by %(user)s.", user=self.env.user.name)
         changed, unchanged = self._ar24_consent_write(updates, note)
@@ -426,32 +511,28 @@ class ResPartner(models.Model):
         return self._ar24_consent_notification(self.env._("Add LRE consent"), changed, skipped)
 
     def action_ar24_consent_remove(self):
-        """Untick the LRE consent of the selected partners (seed: "Retirer accord de consentement LRE")."""
+        """Untick the current company's LRE consent of the selected partners (LSC manual: "Retirer
+        accord de consentement LRE")."""
         self._ar24_consent_check_access()
         partners = self._ar24_consent_selection()
         now = fields.Datetime.now()
         updates, skipped = {}, []
         for partner in partners:
             reason = partner._ar24_consent_problem(need_email=False)
-            if not reason and not partner.ar24_consent and partner.ar24_consent_state in ("none", "refused"):
+            if not reason and partner.sudo().ar24_consent_id.state in (False, "none", "refused"):
                 reason = self.env._("has no LRE consent")
             if reason:
                 skipped.append((partner, reason))
                 continue
-            updates[partner.id] = {
-                "ar24_consent": False,
-                "ar24_consent_state": "none",
-                "ar24_consent_email": False,
-                "ar24_consent_date": now,
-                "ar24_consent_source": "manual",
-            }
+            updates[partner.id] = {"state": "none", "email": False, "date": now, "source": "manual"}
         note = self.env._("LRE consent removed manually by %(user)s.", user=self.env.user.name)
         changed, unchanged = self._ar24_consent_write(updates, note)
         skipped += [(p, self.env._("already up to date")) for p in unchanged]
         return self._ar24_consent_notification(self.env._("Remove LRE consent"), changed, skipped)
 
     def action_ar24_consent_sync(self):
-        """Refresh the selected partners from the current user's AR24 address book (seed: "MAJ accord")."""
+        """Refresh the selected partners' consents to the current company from the current user's AR24
+        address book (LSC manual: "MAJ accord")."""
         self._ar24_consent_check_access()
         partners = self._ar24_consent_selection()
         result = self._ar24_consent_sync_from_ar24(partners=partners)
@@ -505,14 +586,17 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ synchronisation with AR24
     @api.model
     def _ar24_consent_sync_from_ar24(self, partners=None, sender=None):
-        """Copy the consents of ``sender``'s AR24 address book onto the partners: THE sync service.
+        """Copy the consents of ``sender``'s AR24 address book onto the consents of the current company:
+        THE sync service.
 
-        Used by the list action (``partners`` = the selection), the nightly job and the send wizard
-        (``partners=None``: every partner whose e-mail, or consent e-mail, has a consent at AR24).
-        AR24 is read page by page (one call per 100 consents, never one per partner); partners are
-        found with one search on their normalised e-mail; writes are grouped by identical values.
-        A consent given for an e-mail that is no longer the partner's is kept but flagged
-        (``ar24_consent_mismatch``): it no longer allows an LRE. Proofs of consent are attached once.
+        Used by the list action (``partners`` = the selection), the nightly job (with the company of
+        the account's user) and the send wizard (with the letters' company). Only the current
+        company's consents are written: the address book of one entity's sender never gives another
+        entity a consent. AR24 is read page by page (one call per 100 consents, never one per
+        partner); partners are found with one search on the e-mail as AR24 compares it; writes are
+        grouped by identical values. A consent given for an e-mail that is no longer the partner's is
+        kept but flagged (``mismatch``): it no longer allows an LRE. Proofs of consent are attached
+        once, to the consent.
 
         :param partners: res.partner recordset to refresh, or None for all matching partners
         :param sender: res.users whose AR24 account is read (default: the current user)
@@ -521,11 +605,12 @@ class ResPartner(models.Model):
         :raise UserError: sender not linked, AR24 not configured or unreachable
         """
         sender = self._ar24_consent_sender(sender)
-        client = self.env.company._ar24_client()
+        company = self.env.company
+        client = company._ar24_client()
         consents = {}
         try:
             for row in client.iter_consents(sender.ar24_user_id):
-                email = email_normalize(row.get("email") or "")
+                email = rules.normalize_email(row.get("email"))[0]
                 if email:
                     consents[email] = row
         except AR24Error as exc:
@@ -536,34 +621,39 @@ class ResPartner(models.Model):
         skipped = []
         if partners is None:
             emails = list(consents)
-            candidates = (
-                Partner.search(["|", ("email_normalized", "in", emails), ("ar24_consent_email", "in", emails)])
-                if emails
-                else Partner
-            )
+            candidates = Partner
+            if emails:
+                candidates = Partner.search(
+                    Domain("ar24_email_normalized", "in", emails)
+                    | Partner._ar24_consent_domain([("email", "in", emails)])
+                )
         else:
             ids = []
             for partner in partners.sudo():
                 if not partner.active:
                     skipped.append((partner, self.env._("archived")))
-                elif not partner.email_normalized and not partner.ar24_consent_email:
-                    reason = self.env._("invalid e-mail") if (partner.email or "").strip() else self.env._("no e-mail")
+                elif not partner.ar24_email_normalized and not partner.ar24_consent_id.email:
+                    reason = (
+                        partner._ar24_invalid_email_reason()
+                        if (partner.email or "").strip()
+                        else self.env._("no e-mail")
+                    )
                     skipped.append((partner, reason))
                 else:
                     ids.append(partner.id)
             candidates = Partner.browse(ids)
-        updates, matched = {}, []
-        unchanged_ids = []
+        updates, matched, unchanged_ids = {}, [], []
         for partner in candidates:
+            current = partner.ar24_consent_id
             # the consent of his current e-mail first, else the one he consented with before
-            row = consents.get(partner.email_normalized) or consents.get(partner.ar24_consent_email)
+            row = consents.get(partner.ar24_email_normalized) or consents.get(current.email)
             if not row:
                 skipped.append(
                     (
                         partner,
                         self.env._(
                             "no consent at AR24 for %(email)s",
-                            email=partner.email_normalized or partner.ar24_consent_email,
+                            email=partner.ar24_email_normalized or current.email,
                         ),
                     )
                 )
@@ -586,62 +676,22 @@ class ResPartner(models.Model):
         }
 
     @api.model
-    def _ar24_consent_proof_name(self, email):
-        return self.env._("LRE consent proof %(email)s.pdf", email=email)
-
-    @api.model
     def _ar24_consent_attach_proofs(self, client, matched):
-        """Attach AR24's proof of each accepted consent to its partners, once: one search for the
-        proofs already attached, one download per missing proof, one create for all attachments."""
-        wanted = defaultdict(list)  # (url, name) -> partner ids
-        for partner, row in matched:
-            if (row.get("status") or "").lower() == "accepted" and row.get("proof_url"):
-                email = email_normalize(row.get("email") or "") or row.get("email")
-                wanted[(row["proof_url"], self._ar24_consent_proof_name(email))].append(partner.id)
-        if not wanted:
+        """Attach AR24's proofs to the current company's consents of ``matched`` ([(partner, row)])."""
+        if not matched:
             return
-        Attachment = self.env["ir.attachment"].sudo()
-        existing = Attachment.search_fetch(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", sorted({pid for ids in wanted.values() for pid in ids})),
-                ("name", "in", sorted({name for _url, name in wanted})),
-            ],
-            ["res_id", "name"],
-        )
-        have = {(a.res_id, a.name) for a in existing}
-        values = []
-        for (url, name), ids in wanted.items():
-            missing = [pid for pid in ids if (pid, name) not in have]
-            if not missing:
-                continue
-            try:
-                content = client.download(url)
-            except AR24Error as exc:
-                # next synchronisation tries again
-                _logger.warning("Proof of LRE consent %s not downloaded: %s", name, exc)
-                continue
-            values += [
-                {
-                    "name": name,
-                    "raw": content,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": pid,
-                    "description": self.env._("Proof of LRE consent issued by AR24"),
-                }
-                for pid in missing
-            ]
-        if values:
-            Attachment.create(values)
+        partners = self.sudo().browse([partner.id for partner, _row in matched])
+        consents = {partner.id: partner.ar24_consent_id for partner in partners}
+        pairs = [(consents[partner.id], row) for partner, row in matched if consents[partner.id]]
+        self.env["ar24.consent"]._ar24_attach_proofs(client, pairs)
 
     @api.model
     def _ar24_consent_refresh_for_send(self, partners, sender=None):
         """Refresh the consents of the letter's recipients from AR24 just before sending.
 
-        Seed: "Lors de l'envoi des LRE, une vérification est également faite sur le site AR24".
-        Never raises: when AR24 cannot be read the consents already known stay, and ``error`` says
-        why, for the send wizard to show.
+        LSC manual: "Lors de l'envoi des LRE, une vérification est également faite sur le site AR24".
+        Called with the company of the letters (``with_company``). Never raises: when AR24 cannot be
+        read the consents already known stay, and ``error`` says why, for the send wizard to show.
 
         :return: the dict of ``_ar24_consent_sync_from_ar24`` plus ``error`` (False or a sentence)
         """
@@ -657,7 +707,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _ar24_consent_cron(self):
-        """Nightly job: refresh consents from the address book of every linked AR24 account.
+        """Nightly job: refresh consents from the address book of every linked AR24 account, each into
+        the consents of its user's company.
 
         Accounts synchronised least recently go first, and progress is committed after each, so a
         run cut short by the time limit resumes where it stopped.
@@ -691,17 +742,20 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ rules at send time
     def _ar24_consent_reason(self, send_type, email, company):
-        """Why a letter of ``send_type`` may not go to this partner at ``email``; False if it may.
+        """Why a letter of ``company`` of ``send_type`` may not go to this partner at ``email``; False if
+        it may.
 
         - ``lr_paper``: a paper registered letter needs no consent;
-        - ``lre_eidas``: professionals need none; a private person needs an accepted consent for
-          exactly that e-mail (art. L100 CPCE);
+        - ``lre_eidas``: professionals need none; a private person needs an accepted consent, given
+          to ``company``, for exactly that e-mail (art. L100 CPCE: the consent is given to a sender);
         - ``ae`` (avis électronique of co-ownerships): every co-owner needs that consent when the
           company requires it (``ar24_ae_consent_required``); otherwise only a refusal blocks it.
 
+        The consents of all the partners being checked are read in one query per company.
+
         :param send_type: 'lre_eidas', 'ae' or 'lr_paper'
         :param email: e-mail the letter goes to (default: the partner's)
-        :param company: res.company sending (its avis électronique policy)
+        :param company: res.company sending (whose consent counts, and its avis électronique policy)
         :return: False or a translated sentence
         """
         self.ensure_one()
@@ -711,17 +765,19 @@ class ResPartner(models.Model):
             return False
         if send_type == "lre_eidas" and self.ar24_recipient_status == "professionnel":
             return False
-        consent_needed = send_type == "lre_eidas" or (company or self.env.company).ar24_ae_consent_required
-        if self.ar24_consent_state == "refused":
+        company = company or self.env.company
+        consent = self.sudo().with_company(company).ar24_consent_id
+        consent_needed = send_type == "lre_eidas" or company.ar24_ae_consent_required
+        if consent.state == "refused":
             return self.env._("LRE consent refused")
         if not consent_needed:
             return False
-        target = email_normalize(email or "") if email else self._ar24_lre_email()
-        if self.ar24_consent and self.ar24_consent_state == "accepted" and self.ar24_consent_email:
-            if self.ar24_consent_email == target and not self.ar24_consent_mismatch:
+        target = rules.normalize_email(email)[0] if email else self._ar24_lre_email()
+        if consent.state == "accepted" and consent.email:
+            if consent._ar24_allows(target):
                 return False
-            return self.env._("LRE consent was given for another e-mail (%(email)s)", email=self.ar24_consent_email)
-        if self.ar24_consent_state == "pending":
+            return self.env._("LRE consent was given for another e-mail (%(email)s)", email=consent.email)
+        if consent.state == "pending":
             return self.env._("LRE consent pending")
         return self.env._("No LRE consent")
 

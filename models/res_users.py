@@ -4,8 +4,9 @@ import phonenumbers
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL
 
+from ..ar24 import rules
 from ..ar24.errors import AR24ApiError, AR24Error
 from ..tools import RELOAD, ar24_user_error, notification
 
@@ -118,7 +119,7 @@ class ResUsers(models.Model):
     def write(self, vals):
         relinked = self.browse()
         if "ar24_email" in vals and not self.env.su:
-            new_email = email_normalize(vals["ar24_email"] or "") or ""
+            new_email = rules.normalize_email(vals["ar24_email"] or "")[0] or ""
             relinked = self.filtered(
                 lambda user: user.ar24_link_state != "none" and new_email != (user.ar24_email or "").lower()
             )
@@ -202,7 +203,7 @@ class ResUsers(models.Model):
 
     def _ar24_normalized_email(self):
         self.ensure_one()
-        email = email_normalize(self.ar24_email or self.email or "")
+        email = rules.normalize_email(self.ar24_email or self.email or "")[0]
         if not email:
             raise UserError(
                 self.env._(

@@ -236,14 +236,17 @@ sepa = methods.filtered(lambda m: m.method_type == "sepa")[:1] or card
 for company in companies.filtered(lambda c: not c.ar24_payment_method_id):
     company.ar24_payment_method_id = sepa if company == gerance else card
 
-# AR24's consent address book: the consents the co-owners gave, and Jean Latour who answered AR24's request
-# since ("Update LRE consent from AR24" on the contacts brings it into Odoo).
+# AR24's consent address book of the admin (a sender of the co-ownership): the consents the co-owners gave the
+# co-ownership, and Jean Latour who answered AR24's request since ("Update LRE consent from AR24" on the contacts,
+# or the nightly job, brings it into the co-ownership's consents). The landlord consented to the rental-management
+# company only: he is not in it.
 if created:
-    partners = env["res.partner"].search([("ar24_consent_state", "=", "accepted"), ("ar24_consent_email", "!=", False)])
+    domain = [("state", "=", "accepted"), ("email", "!=", False), ("company_id", "=", admin.company_id.id)]
+    partners = env["ar24.consent"].search(domain).partner_id
     latour = env.ref("ar24_lre.demo_partner_latour", raise_if_not_found=False)
     for partner in partners | (latour or partners.browse()):
         first, _sep, last = partner.name.partition(" ")
-        controls.consent(id_user, partner.email_normalized, "accepted", firstname=first, lastname=last or first)
+        controls.consent(id_user, partner.ar24_email_normalized, "accepted", firstname=first, lastname=last or first)
 companies[:1]._ar24_activate_jobs()
 env.cr.commit()
 

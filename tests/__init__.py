@@ -11,6 +11,8 @@ from . import test_faults
 from . import test_access
 from . import test_trust_boundaries
 from . import test_consent
+from . import test_consent_company
 from . import test_tour
+from . import test_consent_tour
 from . import test_i18n
 from . import test_trust_indirect

@@ -80,12 +80,14 @@ class TestAccessMatrix(AR24Case):
         )
         self.env.cr.precommit.run()  # created in an earlier request: their changes are tracked
         granted = {"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": "ines@example.org"}
-        # a registered-letter user may, and the change is in the contact's chatter
+        # a registered-letter user may, and the change is in the chatter of the entity's consent
         other.with_user(self.ar24_user).write(granted)
         self.env.flush_all()
         self.env.cr.precommit.run()  # mail's tracking, as at the end of the request
         self.assertRecordValues(other, [{"ar24_consent": True, "ar24_consent_state": "accepted"}])
-        self.assertIn("ar24_consent", other.message_ids.tracking_value_ids.field_id.mapped("name"))
+        messages = other.ar24_consent_id.message_ids
+        self.assertIn("state", messages.tracking_value_ids.field_id.mapped("name"))
+        self.assertIn("LRE consent changed by", str(messages.mapped("body")))
         for label, user in [("employee", self.employee), ("contact manager without the group", clerk)]:
             with self.subTest(label):
                 with self.assertRaisesRegex(AccessError, r"change an LRE consent \(Gérard Lot 12\)"):
@@ -94,6 +96,7 @@ class TestAccessMatrix(AR24Case):
                     self.env["res.partner"].with_user(user).create([dict(granted, name="Imported owner")])
         owner.with_user(clerk).write({"phone": "+33 6 12 34 56 78"})  # the rest of the contact stays editable
         self.assertRecordValues(owner, [{"ar24_consent": False, "phone": "+33 6 12 34 56 78"}])
+        self.assertFalse(owner.ar24_consent_ids)
 
     def test_credentials_only_for_system_admins(self):
         for user in (self.employee, self.ar24_user, self.ar24_manager, self.portal):

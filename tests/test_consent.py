@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged, users
+from odoo.tests import Form, new_test_user, tagged, users
 from odoo.tools import mute_logger
 
 from ..ar24.client import AR24Client
@@ -54,8 +54,14 @@ class TestConsent(AR24Case):
     def changed(self, action):
         return self.env["res.partner"].browse(action["params"]["ar24_changed_ids"])
 
+    def consent(self, partner, company=None):
+        """The partner's consent to ``company`` (default: the test company), as its record."""
+        domain = [("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id)]
+        return self.env["ar24.consent"].sudo().search(domain)
+
     def notes(self, partner, text):
-        return partner.sudo().message_ids.filtered(lambda m: text in str(m.body))
+        """Messages of the partner's consent (its chatter holds the history) whose body holds ``text``."""
+        return self.consent(partner).message_ids.filtered(lambda m: text in str(m.body))
 
     def set_consent(self, partner, **values):
         partner.sudo().write(
@@ -63,7 +69,7 @@ class TestConsent(AR24Case):
                 {
                     "ar24_consent": True,
                     "ar24_consent_state": "accepted",
-                    "ar24_consent_email": partner.email_normalized,
+                    "ar24_consent_email": partner.ar24_email_normalized,
                     "ar24_consent_date": fields.Datetime.now() - timedelta(days=30),
                     "ar24_consent_source": "manual",
                 },
@@ -83,7 +89,7 @@ class TestConsent(AR24Case):
             self.skipped(action),
             {
                 self.no_email.id: "no e-mail",
-                self.bad_email.id: "invalid e-mail",
+                self.bad_email.id: "invalid e-mail (no @ in the address)",
                 self.sci.id: "company without contact name",
                 self.archived.id: "archived",
             },
@@ -119,12 +125,9 @@ class TestConsent(AR24Case):
         note = self.notes(self.valid, "LRE consent added manually by Alain Joly")
         self.assertEqual(len(note), 1)
         self.assertEqual(note.author_id, self.ar24_user.partner_id)
-        self.assertEqual(
-            set(note.sudo().tracking_value_ids.field_id.mapped("name")),
-            {"ar24_consent", "ar24_consent_email", "ar24_consent_source", "ar24_consent_state"},
-        )
-        self.assertEqual(len(self.valid.sudo().message_ids.filtered("tracking_value_ids")), 1)
-        self.assertFalse(self.notes(self.sci, "LRE consent"))
+        self.assertEqual(set(note.sudo().tracking_value_ids.field_id.mapped("name")), {"email", "source", "state"})
+        self.assertEqual(len(self.consent(self.valid).message_ids.filtered("tracking_value_ids")), 1)
+        self.assertFalse(self.consent(self.sci))
 
         # a second time: nothing changes, and the notification says why
         action = partners.action_ar24_consent_add()
@@ -176,7 +179,7 @@ class TestConsent(AR24Case):
             self.skipped(action),
             {
                 self.no_email.id: "no e-mail",
-                self.bad_email.id: "invalid e-mail",
+                self.bad_email.id: "invalid e-mail (no @ in the address)",
                 self.sci.id: "company without contact name",
                 self.archived.id: "archived",
             },
@@ -267,18 +270,17 @@ class TestConsent(AR24Case):
         self.assertEqual(owners[7].ar24_consent_email, "owner7@example.com")
         self.assertFalse(any(owners.mapped("ar24_consent_mismatch")))
         self.assertRecordValues(stranger, [{"ar24_consent": False, "ar24_consent_state": "none"}])
-        # one proof per consent, attached to its partner
+        # one proof per consent, attached to the consent (where only registered-letter users read it)
         self.assertEqual(download.call_count, count + 1)
-        proofs = self.env["ir.attachment"].search([("res_model", "=", "res.partner"), ("res_id", "in", owners.ids)])
+        consents = self.env["ar24.consent"].search([("partner_id", "in", owners.ids)])
+        self.assertEqual(consents.company_id, self.company)
+        proofs = self.env["ir.attachment"].search([("res_model", "=", "ar24.consent"), ("res_id", "in", consents.ids)])
         self.assertEqual(len(proofs), count)
         self.assertIn("LRE consent proof owner7@example.com.pdf", proofs.mapped("name"))
         self.assertTrue(proofs[0].raw.startswith(b"%PDF"))
         note = self.notes(owners[0], "LRE consent updated from AR24 (account of Alain Joly)")
         self.assertEqual(len(note), 1)
-        self.assertEqual(
-            set(note.sudo().tracking_value_ids.field_id.mapped("name")),
-            {"ar24_consent", "ar24_consent_email", "ar24_consent_source", "ar24_consent_state"},
-        )
+        self.assertEqual(set(note.sudo().tracking_value_ids.field_id.mapped("name")), {"email", "source", "state"})
 
         # again: nothing to write, nothing to download, and no query per partner
         self.env.invalidate_all()
@@ -319,7 +321,11 @@ class TestConsent(AR24Case):
             self.assertEqual(self.changed(action), self.valid | self.sci | self.agency)
             self.assertEqual(
                 self.skipped(action),
-                {self.no_email.id: "no e-mail", self.bad_email.id: "invalid e-mail", self.archived.id: "archived"},
+                {
+                    self.no_email.id: "no e-mail",
+                    self.bad_email.id: "invalid e-mail (no @ in the address)",
+                    self.archived.id: "archived",
+                },
             )
             self.assertRecordValues(
                 self.valid | self.sci | self.agency,
@@ -337,9 +343,7 @@ class TestConsent(AR24Case):
             self.assertFalse(action["params"]["ar24_changed_ids"])
             self.assertEqual(self.skipped(action)[self.valid.id], "already up to date")
         self.assertEqual(download.call_count, 1)
-        proof = (
-            self.env["ir.attachment"].sudo().search([("res_model", "=", "res.partner"), ("res_id", "=", self.valid.id)])
-        )
+        proof = self.consent(self.valid).proof_ids
         self.assertEqual(proof.name, "LRE consent proof jeannine.meursault@example.com.pdf")
         self.assertEqual(proof.mimetype, "application/pdf")
 
@@ -400,6 +404,56 @@ class TestConsent(AR24Case):
         self.assertEqual(progress.call_count, 4)  # the total, then one per account
         self.assertEqual(progress.call_args_list[0].kwargs, {"remaining": 3})
 
+    def test_cron_cut_short_resumes_with_the_accounts_least_recently_synced(self):
+        """A run cut by the time limit (``_commit_progress`` answers 0) stops after the account it was
+        on; the next run starts with the accounts read least recently, so every account gets its turn
+        however often the job is cut."""
+        clerk = new_test_user(
+            self.env,
+            login="ar24_clerk",
+            name="Clara Clerc",
+            email="clara@syndic.example.com",
+            groups="base.group_user,ar24_lre.group_ar24_user",
+        )
+        accounts = {
+            str(info["id_user"]): user
+            for user, info in (
+                (self.ar24_user, self.sender),
+                (self.ar24_manager, self.link_sender(self.ar24_manager)),
+                (clerk, self.link_sender(clerk)),
+            )
+        }
+        by_user = {user: id_user for id_user, user in accounts.items()}
+        self.controls.consent(by_user[clerk], "jeannine.meursault@example.com", "accepted")
+        self.controls.consent(by_user[self.ar24_user], "sci@example.com", "refused")
+        # the manager's account was read yesterday, Alain's two days ago, the clerk's never
+        now = fields.Datetime.now()
+        self.ar24_manager.sudo().ar24_consent_synced_at = now - timedelta(days=1)
+        self.ar24_user.sudo().ar24_consent_synced_at = now - timedelta(days=2)
+        IrCron = type(self.env["ir.cron"])
+
+        def run_cut_after_one_account(night):
+            """The accounts whose address book the run of the ``night``-th night read, in order."""
+            mark = len(self.controls.calls("list_consents"))
+            answers = iter([60.0, 0.0])  # time left after announcing the total, none after one account
+            with (
+                patch.object(IrCron, "_commit_progress", autospec=True, side_effect=lambda *a, **k: next(answers)),
+                patch.object(AR24Client, "download", autospec=True, return_value=b"%PDF-1.4 proof"),
+                patch.object(fields.Datetime, "now", return_value=now + timedelta(days=night)),
+            ):
+                self.env["res.partner"]._ar24_consent_cron()
+            read = [accounts[call["params"]["id_user"]] for call in self.controls.calls("list_consents")[mark:]]
+            return list(dict.fromkeys(read))
+
+        self.assertEqual(run_cut_after_one_account(1), [clerk])
+        self.assertEqual((self.valid | self.sci).mapped("ar24_consent_state"), ["accepted", "none"])
+        self.assertEqual(run_cut_after_one_account(2), [self.ar24_user])
+        self.assertEqual(self.sci.ar24_consent_state, "refused")
+        self.assertEqual(run_cut_after_one_account(3), [self.ar24_manager])
+        # every account had its turn: the round starts again with the one read longest ago
+        self.assertEqual(run_cut_after_one_account(4), [clerk])
+        self.assertEqual(run_cut_after_one_account(5), [self.ar24_user])
+
     # ------------------------------------------------------------------ selection, access
     @users("ar24_user")
     def test_select_all_across_pages_uses_the_domain(self):
@@ -428,7 +482,7 @@ class TestConsent(AR24Case):
             action = self.env.ref(xmlid).with_context(active_model="res.partner", active_ids=partners.ids)
             with self.subTest(server_action=xmlid), self.assertRaises(AccessError):
                 action.run()
-        self.assertFalse(self.valid.ar24_consent)
+        self.assertFalse(self.valid.sudo().ar24_consent)
         self.assertFalse(self.controls.calls())
 
     # ------------------------------------------------------------------ rules applied when sending

@@ -277,8 +277,8 @@ class Ar24SendWizard(models.TransientModel):
         self._apply_composition()
         if self.send_type in ("lre_eidas", "ae"):
             # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
-            for sender, letters in self.letter_ids.grouped("user_id").items():
-                self.env["res.partner"]._ar24_consent_refresh_for_send(letters.partner_id, sender=sender)
+            for (company, sender), letters in self.letter_ids.grouped(lambda x: (x.company_id, x.user_id)).items():
+                self.env["res.partner"].with_company(company)._ar24_consent_refresh_for_send(letters.partner_id, sender)
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
         compatible = self._letters_where(compatible=True)
         if not compatible:

@@ -109,6 +109,49 @@ def test_invalid_emails_are_refused_with_a_reason(value, reason):
     assert normalize_email(value) == (None, reason)
 
 
+# One rule for every e-mail the addon stores or compares for AR24 (consents, letters, the sender, the
+# consent sync): two spellings of one mailbox must give one address, or a consent would not count.
+SAME_MAILBOX = [
+    # an internationalised domain, as Odoo keeps it (Unicode), as AR24 may return it (punycode), as typed
+    ["jean@exämple.fr", "jean@xn--exmple-cua.fr", "JEAN@EXÄMPLE.FR", "Jean@exa\u0308mple.fr", "jean@XN--EXMPLE-CUA.FR"],
+    # case, spaces (a non-breaking space pasted from a document too), a display name, a final dot
+    [
+        "jean.dupont@example.fr",
+        "  Jean.Dupont@Example.FR ",
+        "\u00a0jean.dupont@example.fr\u00a0",
+        "Jean Dupont <JEAN.DUPONT@example.fr>",
+        "jean.dupont@example.fr.",
+    ],
+    ["syndic@bücher.example.de", "SYNDIC@BÜCHER.EXAMPLE.DE", "syndic@xn--bcher-kva.example.de"],
+]
+
+
+@pytest.mark.parametrize("spellings", SAME_MAILBOX, ids=lambda spellings: spellings[0])
+def test_every_spelling_of_one_mailbox_gives_one_address(spellings):
+    email, reason = normalize_email(spellings[0])
+    assert reason is None
+    assert {normalize_email(value) for value in spellings} == {(email, None)}
+
+
+@pytest.mark.parametrize("value, email", VALID_EMAILS)
+def test_a_normalised_address_is_its_own_normal_form(value, email):
+    """What is stored (a consent's e-mail) normalises to itself when compared again later."""
+    assert normalize_email(email) == (email, None)
+
+
+NON_ASCII_LOCAL_PARTS = ["josé@example.fr", "JOSÉ@EXAMPLE.FR", "δοκιμή@example.gr", "用户@例子.广告", "zoë@exämple.fr"]
+
+
+@pytest.mark.parametrize("value", NON_ASCII_LOCAL_PARTS)
+def test_non_ascii_local_parts_are_refused_for_consents_and_letters_alike(value):
+    """Odoo keeps "josé@example.fr" as a valid address (SMTPUTF8); AR24 documents no support for it and
+    most mail servers refuse it, so neither a consent nor a letter may use it: refused with a reason."""
+    assert normalize_email(value) == (
+        None,
+        "accented or non-Latin letters before the @ are not accepted by most mail servers",
+    )
+
+
 # --- postal addresses ----------------------------------------------------------------------------
 
 VALID_ADDRESSES = [

@@ -137,6 +137,19 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             run: "click",
         },
         {
+            content: "Open the contact's LRE tab",
+            trigger: ".modal:not(.o_inactive_modal) .o_notebook a.nav-link[name=ar24_lre]",
+            run: "click",
+        },
+        {
+            content: "His consent to this entity was given for the right address, not the mistyped one",
+            trigger: ".modal:not(.o_inactive_modal) .alert-warning:contains('pierre@example.org')",
+        },
+        {
+            content: "The list of his consents per entity shows it, accepted",
+            trigger: ".modal:not(.o_inactive_modal) div[name=ar24_consent_ids] .o_data_row:contains('pierre@example.org'):contains('Accepted')",
+        },
+        {
             content: "Correct the e-mail address",
             trigger: ".modal:not(.o_inactive_modal) .o_form_view div[name=email] input",
             run: "edit pierre@example.org",
