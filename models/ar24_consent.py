@@ -21,15 +21,10 @@ from odoo.exceptions import UserError
 
 from ..ar24 import rules
 from ..ar24.errors import AR24Error
+from ..const import CONSENT_SOURCES, CONSENT_STATES
 
 _logger = logging.getLogger(__name__)
 
-CONSENT_STATES = [("none", "None"), ("pending", "Pending"), ("accepted", "Accepted"), ("refused", "Refused")]
-CONSENT_SOURCES = [
-    ("manual", "Set by hand"),
-    ("ar24_sync", "AR24 address book"),
-    ("ar24_request", "Request e-mailed by AR24"),
-]
 # Fields whose change is shown in the chatter (the note saying who changed it is the message body)
 TRACKED_FIELDS = ("email", "source", "state")
 # A consent before anything was recorded: where the tracking of a new consent starts from

@@ -1,14 +1,7 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
-# A letter AR24 holds or may hold: its PDF, its attachments and its proofs are evidence.
-LETTER_LEFT_DOMAIN = [
-    "|",
-    "|",
-    ("ar24_id", "!=", 0),
-    ("send_started_at", "!=", False),
-    ("state", "not in", ("draft", "error", "canceled")),
-]
+from ..const import LEFT_DOMAIN
 
 
 class IrAttachment(models.Model):
@@ -29,7 +22,7 @@ class IrAttachment(models.Model):
                     ("proof_attachment_ids", "in", self.ids),
                     ("pdf_attachment_id", "in", self.ids),
                     "&",
-                    *LETTER_LEFT_DOMAIN,
+                    *LEFT_DOMAIN,
                     ("attachment_ids", "in", self.ids),
                 ]
             )

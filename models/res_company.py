@@ -6,15 +6,10 @@ from odoo.exceptions import UserError
 
 from ..ar24.client import AR24Client, base_url_for
 from ..ar24.errors import AR24Error
+from ..const import SEND_TYPES
 from ..tools import ar24_translate, ar24_user_error, notification
 
 _logger = logging.getLogger(__name__)
-
-SEND_TYPES = [
-    ("lre_eidas", "LRE qualified eIDAS (OTP)"),
-    ("ae", "Avis électronique (co-ownership syndics)"),
-    ("lr_paper", "Paper registered letter (A4 portrait)"),
-]
 
 
 class ResCompany(models.Model):
@@ -51,6 +46,14 @@ class ResCompany(models.Model):
         "Paper transit (business days)",
         default=3,
         help="Business days between handing a paper letter to AR24 and its first presentation (estimate).",
+    )
+    ar24_ae_consent_required = fields.Boolean(
+        "Avis électronique needs consent",
+        default=True,
+        help="Loi n° 2024-322 of 9 April 2024 changed when co-owners must have agreed beforehand to electronic "
+        "notifications: set this policy to the rule that applies to your co-ownerships. "
+        "Ticked (the safe choice): an avis électronique goes only to co-owners who consented for the e-mail used. "
+        "Unticked: no consent is asked, but a co-owner who refused is still never sent one.",
     )
     ar24_payment_method_id = fields.Many2one(
         "ar24.payment.method",

@@ -17,6 +17,8 @@ class ResConfigSettings(models.TransientModel):
     ar24_is_coownership = fields.Boolean(related="company_id.ar24_is_coownership", readonly=False)
     ar24_paper_transit_days = fields.Integer(related="company_id.ar24_paper_transit_days", readonly=False)
 
+    ar24_ae_consent_required = fields.Boolean(related="company_id.ar24_ae_consent_required", readonly=False)
+
     def action_ar24_test_connection(self):
         self.ensure_one()
         self.execute()  # save first: the test must use what the admin just typed

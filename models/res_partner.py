@@ -26,12 +26,11 @@ from odoo.fields import Domain
 from ..ar24 import rules
 from ..ar24.crypto import parse_paris_date
 from ..ar24.errors import AR24ApiError, AR24Error
+from ..const import CONSENT_SOURCES, CONSENT_STATES, LRE_USERS, RECIPIENT_STATUSES, SEND_TYPE_CODES
 from ..tools import ar24_error_text, ar24_translate, ar24_user_error
-from .ar24_consent import CONSENT_SOURCES, CONSENT_STATES
 
 _logger = logging.getLogger(__name__)
 
-LRE_USERS = "ar24_lre.group_ar24_user"
 # The consent of the current company as the contact shows it. Writing them (a script, an import)
 # writes the current company's consent, for registered-letter users only: a consent is legal evidence
 CONSENT_FIELDS = (
@@ -41,7 +40,6 @@ CONSENT_FIELDS = (
     "ar24_consent_date",
     "ar24_consent_source",
 )
-SEND_TYPES = ("lre_eidas", "ae", "lr_paper")
 # Names listed per line of the result notification; the rest is counted.
 NOTIFY_NAMES = 10
 
@@ -123,7 +121,7 @@ class ResPartner(models.Model):
         help="How this contact prefers to receive the letters of the property manager.",
     )
     ar24_recipient_status = fields.Selection(
-        [("particulier", "Private person"), ("professionnel", "Professional")],
+        RECIPIENT_STATUSES,
         string="LRE recipient status",
         compute="_compute_ar24_recipient_status",
         store=True,
@@ -759,7 +757,7 @@ class ResPartner(models.Model):
         :return: False or a translated sentence
         """
         self.ensure_one()
-        if send_type not in SEND_TYPES:
+        if send_type not in SEND_TYPE_CODES:
             raise ValueError("Unknown AR24 send type %r" % send_type)
         if send_type == "lr_paper":
             return False

@@ -73,6 +73,13 @@ class ResUsers(models.Model):
         "(lower(ar24_email)) WHERE ar24_link_state != 'none'", "This AR24 e-mail is already linked to another user."
     )
 
+    ar24_consent_synced_at = fields.Datetime(
+        "LRE consents refreshed on",
+        readonly=True,
+        copy=False,
+        help="Last time the nightly job copied this user's AR24 consents onto the contacts.",
+    )
+
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + AR24_USER_FIELDS

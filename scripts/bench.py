@@ -53,8 +53,8 @@ emulator_server.Handler.disable_nagle_algorithm = True
 
 
 PHASE_LABELS = {
-    "_ar24_groups": "_ar24_groups",
-    "_ar24_fetch_proofs": "proofs",
+    "_update_from_mail": "letters",
+    "_fetch_proofs": "proofs",
     "_ar24_consent_write": "writes",
     "_ar24_consent_attach_proofs": "proofs",
 }
@@ -311,7 +311,7 @@ def odoo_table(table, figures):
         floors = [s["minimal_calls"] * latency / concurrency for s in sends]
         table.row("send: wall time (PDFs already rendered)", "  ".join("%8s" % seconds(s["seconds"]) for s in sends))
         table.row("send: floor = min. calls x latency / conc.", "  ".join("%8s" % seconds(f) for f in floors))
-        for phase, label in (("_ar24_send_chunk", "send: chunks (uploads + POST /mail, overlapped)"),):
+        for phase, label in (("_send_chunk", "send: chunks (uploads + POST /mail, overlapped)"),):
             table.row(label, "  ".join("%8s" % seconds(s["phases"][phase]) for s in sends))
         ratios = [s["seconds"] / f for s, f in zip(sends, floors)]
         table.row(
@@ -358,8 +358,8 @@ def odoo_table(table, figures):
                 "%s = %s rendering + %s AR24 (floor %s)"
                 % (
                     seconds(whole["seconds"]),
-                    seconds(whole["phases"].get("_ar24_render_pdf", 0.0)),
-                    seconds(whole["seconds"] - whole["phases"].get("_ar24_render_pdf", 0.0)),
+                    seconds(whole["phases"].get("_render_pdf", 0.0)),
+                    seconds(whole["seconds"] - whole["phases"].get("_render_pdf", 0.0)),
                     seconds(floor),
                 ),
             )

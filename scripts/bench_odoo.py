@@ -253,10 +253,10 @@ class Bench:
     def render(self, letters):
         """The letters' own PDFs with the module's QWeb report and the real wkhtmltopdf: Odoo's way
         (``_render_qweb_pdf``, one run at a time with its ``report.print_delay``) on a few letters,
-        then the engine's (``_ar24_render_pdf``: ``ar24_lre.render_processes`` runs at a time,
+        then the engine's (``ar24.letter.send._render_pdf``: ``ar24_lre.render_processes`` runs at a time,
         without JavaScript) on the rest of the batch."""
         report = self.env.ref("ar24_lre.action_report_ar24_letter")
-        letters[:1]._ar24_render_pdf()  # warm-up: the report's assets are compiled on first use
+        self.env["ar24.letter.send"]._render_pdf(letters[:1])  # warm-up: the report's assets are compiled on first use
         self.commit()
         few = letters[1:6]
         started = time.perf_counter()
@@ -267,7 +267,7 @@ class Bench:
         rest = letters[1:]
         cpu_before = os.times()
         started = time.perf_counter()
-        rest._ar24_render_pdf()
+        self.env["ar24.letter.send"]._render_pdf(rest)
         seconds = time.perf_counter() - started
         cpu_after = os.times()
         self.commit()
@@ -323,7 +323,8 @@ class Bench:
         self.env.invalidate_all()
         before, started = self.queries(), time.perf_counter()
         try:
-            with PhaseTimer(type(letters), ("_ar24_reconcile", "_ar24_render_pdf", "_ar24_send_chunk")) as phases:
+            engine = type(self.env["ar24.letter.send"])
+            with PhaseTimer(engine, ("_reconcile", "_render_pdf", "_send_chunk")) as phases:
                 letters._ar24_send()
         finally:
             seconds = time.perf_counter() - started
@@ -431,7 +432,7 @@ class Bench:
         for run in ("first", "again"):
             todo = letters if run == "first" else letters.filtered(lambda x: x.state in OPEN_STATES)
             moved, figures = self.measure_sync(
-                type(todo), ("_ar24_groups", "_ar24_fetch_proofs"), todo._ar24_sync_status
+                type(self.env["ar24.letter.sync"]), ("_update_from_mail", "_fetch_proofs"), todo._ar24_sync_status
             )
             runs[run] = dict(figures, letters=len(todo), changed=moved)
         self.figures["status_sync"] = dict(runs, size=size, expected_changes=changed)

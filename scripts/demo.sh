@@ -285,7 +285,7 @@ letters = env["ar24.letter"].browse()
 for name in ("ag_aloxe", "ag_brouilly", "ag_cliquot", "pv_aloxe", "pv_brouilly", "pv_cliquot", "pv_lafitte",
              "pv_volnay", "pv_pommard", "pv_rolin", "loyer_locataire"):
     letters |= env.ref("ar24_lre.demo_letter_" + name, raise_if_not_found=False) or letters.browse()
-letters._ar24_render_pdf()
+env["ar24.letter.send"]._render_pdf(letters)
 env.cr.commit()
 PYTHON
             break

@@ -2,7 +2,6 @@
 
 import contextlib
 import logging
-from unittest.mock import patch
 
 import pyotp
 
@@ -89,15 +88,9 @@ class AR24Mixin:
 
     @classmethod
     def _render_letters_for_real(cls):
-        """Letters sent by these tests (by the browser's requests too) carry real PDFs made by the
-        module's own rendering, wkhtmltopdf included, as in production."""
-        Letter = type(cls.env["ar24.letter"])
-        production = Letter._ar24_render_pdf
-
-        def render(letters):
-            return production(letters.with_context(force_report_rendering=True))
-
-        cls.startClassPatcher(patch.object(Letter, "_ar24_render_pdf", render))
+        """Letters sent by these tests carry real PDFs made by the module's own rendering,
+        wkhtmltopdf included, as in production (Odoo's test mode would render HTML: the module
+        does not use it)."""
         # the report's style sheets come from this Odoo server, which the test's open transaction
         # would block: nothing listens there, the letter is rendered without them
         cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")

@@ -73,7 +73,7 @@ class TestFaults(AR24Case):
             pending = letters.filtered(lambda letter: not letter.ar24_id)
             if not pending:
                 return
-            self.env["ar24.letter"]._cron_reconcile()
+            self.env["ar24.letter.send"]._cron_reconcile()
             pending._ar24_send()
 
     def test_twenty_percent_faults_every_letter_sent_exactly_once(self):

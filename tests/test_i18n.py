@@ -213,8 +213,12 @@ class TestFrench(TransactionCase):
             }
         )
         letter = self.env["ar24.letter"].create({"partner_id": partner.id, "subject": "Convocation AG"})
-        self.assertEqual(letter.with_env(self.en)._ar24_recipient_email(), (None, "No e-mail address"))
-        self.assertEqual(letter.with_env(self.fr)._ar24_recipient_email(), (None, "Aucune adresse e-mail"))
+        self.assertEqual(
+            self.env["ar24.letter.check"]._recipient_email(letter.with_env(self.en)), (None, "No e-mail address")
+        )
+        self.assertEqual(
+            self.env["ar24.letter.check"]._recipient_email(letter.with_env(self.fr)), (None, "Aucune adresse e-mail")
+        )
         # the same sentence in the error summary of the send wizard opened in French
         wizard = Form(
             self.fr["ar24.send.wizard"].with_context(
@@ -263,11 +267,11 @@ class TestFrench(TransactionCase):
             }
         )
         french = letter.with_env(self.fr)
-        address = french._ar24_address_problems(partner)
+        address = self.env["ar24.letter.check"]._address_problems(french, partner)
         self.assertIn("la rue manque", address)
         self.assertIn("le code postal « 837 » doit compter exactement 5 chiffres (code postal français)", address)
         self.assertEqual(
-            french._ar24_recipient_email()[1],
+            self.env["ar24.letter.check"]._recipient_email(french)[1],
             "Adresse e-mail incompatible (marie@@example.org) : plus d'un @ dans l'adresse",  # the seed's words
         )
         warning = french._ar24_deadline_warning("lr_paper")

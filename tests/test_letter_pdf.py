@@ -54,7 +54,7 @@ class TestLetterPdf(TransactionCase):
             ]
         )
         self.env["ir.config_parameter"].sudo().set_param("ar24_lre.render_processes", 2)
-        letters.with_context(force_report_rendering=True)._ar24_render_pdf()
+        self.env["ar24.letter.send"]._render_pdf(letters)
         for letter in letters:
             attachment = letter.pdf_attachment_id
             self.assertRecordValues(
@@ -73,7 +73,7 @@ class TestLetterPdf(TransactionCase):
         self.assertGreater(len(pypdf.PdfReader(io.BytesIO(letters[1].pdf_attachment_id.raw)).pages), 1)
         # rendered once: a second call keeps the PDFs
         before = letters.pdf_attachment_id
-        letters.with_context(force_report_rendering=True)._ar24_render_pdf()
+        self.env["ar24.letter.send"]._render_pdf(letters)
         self.assertEqual(letters.pdf_attachment_id, before)
 
     def test_a_letter_that_cannot_be_rendered_is_in_error_and_the_others_go_on(self):
@@ -88,7 +88,7 @@ class TestLetterPdf(TransactionCase):
 
         real_run = ir_actions_report._run_wkhtmltopdf
         with patch.object(ir_actions_report, "_run_wkhtmltopdf", run):
-            rendered = letters.with_context(force_report_rendering=True)._ar24_render_pdf()
+            rendered = self.env["ar24.letter.send"]._render_pdf(letters)
         self.assertEqual(rendered, letters[0])
         self.assertTrue(letters[0].pdf_attachment_id)
         self.assertRecordValues(letters[1], [{"state": "error", "error_code": "render", "pdf_attachment_id": False}])
@@ -99,6 +99,6 @@ class TestLetterPdf(TransactionCase):
         values = {"partner_id": self.partners[0].id, "subject": "AG", "body": "<p>AG</p>"}
         letter = self.env["ar24.letter"].create(values)
         with patch.object(type(self.env["ir.actions.report"]), "get_wkhtmltopdf_state", lambda self: "install"):
-            self.assertFalse(letter.with_context(force_report_rendering=True)._ar24_render_pdf())
+            self.assertFalse(self.env["ar24.letter.send"]._render_pdf(letter))
         self.assertEqual(letter.state, "error")
         self.assertIn("Unable to find Wkhtmltopdf", letter.error_message)

@@ -167,9 +167,9 @@ class TestOtpAndStatus(AR24Case):
         self.controls.recipient(letter.ar24_id, "accept")
         letter.action_ar24_refresh()
         self.assertEqual(letter.state, "ar")
-        letter._ar24_apply_mail({"id": letter.ar24_id, "status": "sent"})
+        self.env["ar24.letter.sync"]._apply_mail(letter, {"id": letter.ar24_id, "status": "sent"})
         self.assertEqual(letter.state, "ar")
-        letter._ar24_apply_mail({"id": letter.ar24_id, "status": "waiting"})
+        self.env["ar24.letter.sync"]._apply_mail(letter, {"id": letter.ar24_id, "status": "waiting"})
         self.assertEqual(letter.state, "ar")
 
     def test_negligence_after_fifteen_days(self):

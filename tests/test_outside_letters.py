@@ -55,7 +55,7 @@ class TestOutsideLetters(AR24Case):
     def test_letters_deposited_outside_odoo_appear_read_only_attached_to_their_sender(self):
         denise_mail = self.deposit_on_ar24_site("denise@example.org", ref_dossier="Relance charges 2026")
         stranger_mail = self.deposit_on_ar24_site("inconnu@example.org", "Paul", "Inconnu")
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         denise_letter, stranger_letter = self.outside()
         self.assertRecordValues(
             denise_letter | stranger_letter,
@@ -107,15 +107,15 @@ class TestOutsideLetters(AR24Case):
         # nothing is ever sent from Odoo, and the next runs import nothing twice
         otp_hash = self.company._ar24_client().auth_otp(self.sender["id_user"], self.sender["otp"]())["hash"]
         (denise_letter | stranger_letter)._ar24_send(otp_hash=otp_hash)
-        self.Letter._cron_send_queue()
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.send"]._cron_send_queue()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         self.assertEqual(len(self.controls.calls("send_mail")), 2, "only the two deposits made on AR24's site")
         self.assertEqual(self.outside(), denise_letter | stranger_letter)
 
         # then AR24 moves them: one validated on AR24's site and sent, the other never validated
         self.controls.sender_action(denise_mail["id"], "validate")
         self.controls.sender_action(stranger_mail["id"], "expire")
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         self.assertRecordValues(
             denise_letter | stranger_letter,
             [{"state": "sent", "ar24_status": "sent"}, {"state": "not_valided", "ar24_status": "not_valided"}],
@@ -125,17 +125,17 @@ class TestOutsideLetters(AR24Case):
         labels = dict(stranger_letter._fields["state"]._description_selection(self.env))
         self.assertEqual(labels["not_valided"], "Never validated")
         # a letter AR24 dropped stays as it is: later lists move nothing, nothing is sent
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         self.assertEqual(stranger_letter.state, "not_valided")
         self.assertEqual(len(self.controls.calls("send_mail")), 2)
 
     def test_an_outside_letter_to_no_contact_says_why_it_cannot_go_by_paper(self):
         mail = self.deposit_on_ar24_site("inconnu@example.org", "Paul", "Inconnu")
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         letter = self.outside()
         self.controls.sender_action(mail["id"], "validate")
         self.controls.recipient(mail["id"], "refuse")
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         self.assertRecordValues(letter, [{"state": "refused", "partner_id": False}])
         # the sender's follow-up names the recipient as AR24 knows him
         self.assertEqual(letter.activity_ids.summary, "Registered letter refused by Paul Inconnu: decide the next step")
@@ -145,7 +145,7 @@ class TestOutsideLetters(AR24Case):
             letter.with_user(self.ar24_user).action_resend_paper()
 
     def test_a_sender_without_open_letters_is_listed_from_where_he_stopped(self):
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         first = self.controls.calls("list_mails")[-1]["params"]
         looked_back = datetime.now(tz=crypto.PARIS).replace(tzinfo=None) - _naive(first["date_from"])
         self.assertGreater(looked_back, timedelta(days=29), "the first time, a month of the sender's letters")
@@ -153,7 +153,7 @@ class TestOutsideLetters(AR24Case):
         checked_at = self.ar24_user.sudo().ar24_letters_checked_at
         self.assertTrue(checked_at)
         mail = self.deposit_on_ar24_site("denise@example.org")
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         since = _naive(self.controls.calls("list_mails")[-1]["params"]["date_from"])
         self.assertLess(abs(since - _paris(checked_at - timedelta(days=1))), timedelta(seconds=5))
         self.assertEqual(self.outside().ar24_id, mail["id"])
@@ -178,9 +178,9 @@ class TestOutsideLetters(AR24Case):
         self.assertRecordValues(letter, [{"state": "error", "error_code": "unknown_outcome", "ar24_id": 0}])
         # the same file at AR24 in a letter waiting for validation (another tool pushed it, say)
         self.deposit_on_ar24_site("denise@example.org", attachment=[letter.body_file_id])
-        self.Letter._cron_sync_status()
+        self.env["ar24.letter.sync"]._cron_sync_status()
         self.assertFalse(self.outside(), "a letter carrying Odoo's own file is Odoo's: left to the reconciliation")
-        self.Letter._cron_reconcile()
+        self.env["ar24.letter.send"]._cron_reconcile()
         self.assertTrue(letter.ar24_id)
         self.assertEqual(self.Letter.search_count([("ar24_id", "=", letter.ar24_id)]), 1)
         self.assertEqual(len(self.controls.calls("send_mail")), 2, "Odoo's letter once, the outside deposit once")
@@ -208,7 +208,7 @@ class TestOutsideLetters(AR24Case):
         )
         letters._ar24_prepare_for_otp()
         letters._ar24_send()  # no hash: they keep waiting in Odoo
-        self.Letter._cron_send_queue()
+        self.env["ar24.letter.send"]._cron_send_queue()
         self.assertEqual(set(letters.mapped("state")), {"to_valid"})
         self.assertFalse(self.controls.calls("send_mail"))
         form = Form(self.env["ar24.otp.wizard"].with_user(self.ar24_user))

@@ -72,7 +72,7 @@ class TestSendWizard(AR24Case):
             return original(user, kind, payload, **kwargs)
 
         with patch.object(type(self.ar24_user), "_bus_send", capture):
-            self.env["ar24.letter"]._cron_send_queue()
+            self.env["ar24.letter.send"]._cron_send_queue()
         return reports
 
     def _wizard(self, letters, send_type="ae"):
@@ -288,7 +288,7 @@ class TestSendWizard(AR24Case):
         self.assertTrue(first, letter.error_message)
         # a crash after marking the letter but before AR24 received anything: nothing at AR24 matches
         other = self._letters(self.alfred)
-        other._ar24_prepare(self.company._ar24_client())
+        self.env["ar24.letter.send"]._prepare(other, self.company._ar24_client())
         other.write({"send_started_at": "2026-01-01 10:00:00"})
         other._ar24_send()
         self.assertTrue(other.ar24_id and other.ar24_id != first, (other.state, other.error_message))
@@ -373,7 +373,8 @@ class TestSendWizard(AR24Case):
         for partner in partners:
             self._consent(partner)
         letters = self._letters(partners)
-        letters[:1]._ar24_shared_file_ids(self.company._ar24_client())  # the annex is at AR24 already
+        # the annex is at AR24 already
+        self.env["ar24.letter.send"]._shared_file_ids(letters[:1], self.company._ar24_client())
         self.controls.faults(script=[{"route": "upload_attachment", "kind": "http_500"}])
         letters._ar24_send()
         failed = letters.filtered(lambda letter: letter.state == "error")

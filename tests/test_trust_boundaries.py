@@ -109,7 +109,7 @@ class TestTrustBoundaries(AR24Case):
             with self.subTest(values), self.refused(AccessError, "written by AR24's answers"):
                 mine.write(values)
         self.assertRecordValues(mine, [{"send_queued": False, "state": "draft", "send_started_at": False}])
-        self.env["ar24.letter"]._cron_send_queue()
+        self.env["ar24.letter.send"]._cron_send_queue()
         self.assertFalse(self.controls.calls("send_mail"))
 
     def test_a_manager_may_change_the_sender_of_a_draft_not_of_a_prepared_letter(self):
@@ -134,7 +134,7 @@ class TestTrustBoundaries(AR24Case):
         # while they wait: a contact loses his e-mail, a sender loses his AR24 account
         no_email.partner_id.email = False
         self.colleague.sudo().action_ar24_unlink()
-        self.env["ar24.letter"]._cron_send_queue()
+        self.env["ar24.letter.send"]._cron_send_queue()
         self.assertEqual(ready.state, "waiting", ready.error_message)
         self.assertRecordValues(
             no_email | unlinked,

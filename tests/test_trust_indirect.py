@@ -234,7 +234,7 @@ class TestTrustIndirect(AR24Case):
         self.assertTrue(all(batch.mapped("send_queued")))
         with self.attempt():
             batch[:1].write({"payment_method_id": theirs.id})  # after the wizard's check
-        self.env["ar24.letter"]._cron_send_queue()  # the queue's job, as the scheduler runs it
+        self.env["ar24.letter.send"]._cron_send_queue()  # the queue's job, as the scheduler runs it
         slugs = {call["params"].get("payment_slug") for call in self.controls.calls("send_mail")}
         self.assertNotIn("stripe-2", slugs, "AR24 was asked to charge another company's payment method")
 

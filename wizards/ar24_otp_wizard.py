@@ -107,7 +107,8 @@ class Ar24OtpWizard(models.TransientModel):
             raise UserError(self.env._("The OTP code has 6 digits, as shown by your authenticator app."))
         letters, sender = self._check_letters()
         # time passed since the letters were checked: a consent withdrawn since stops its letter
-        ready = letters.sudo()._ar24_check_again()
+        engine = self.env["ar24.letter.send"]
+        ready = engine._check_again(letters.sudo())
         if ready:
             company = ready[0].company_id
             try:
@@ -123,7 +124,7 @@ class Ar24OtpWizard(models.TransientModel):
                 raise ar24_user_error(self.env, exc, sender) from exc
             except AR24Error as exc:
                 raise ar24_user_error(self.env, exc, sender) from exc
-            ready._ar24_send(otp_hash=auth["hash"])
+            engine._send(ready, otp_hash=auth["hash"])
         sent = letters.filtered("ar24_id")
         for letter in sent:
             letter._message_log(body=self.env._("Validated with an OTP code by %s.", self.env.user.name))

@@ -5,7 +5,7 @@ from odoo.tools import html2plaintext
 
 from ..ar24 import pdfcheck
 from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES, PRODUCTS
-from ..models.res_company import SEND_TYPES
+from ..const import SEND_TYPES
 
 # Rows of the per-letter detail: the letters to fix first, then a page of the others. Every letter
 # is checked and counted; storing a row per letter of a 1,000-letter batch would cost an INSERT
@@ -273,7 +273,7 @@ class Ar24SendWizard(models.TransientModel):
         # the wizard by RPC (read as the user, such letters would silently drop out of the batch)
         self.sudo().letter_ids.with_env(self.env).check_access("write")
         # and only letters that never left: a received letter written into the wizard stays received
-        self.letter_ids._ar24_check_sendable()
+        self.env["ar24.letter.send"]._check_sendable(self.letter_ids)
         self._apply_composition()
         if self.send_type in ("lre_eidas", "ae"):
             # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"

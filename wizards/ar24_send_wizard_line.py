@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..const import RECIPIENT_STATUSES
+
 
 class Ar24SendWizardLine(models.TransientModel):
     _name = "ar24.send.wizard.line"
@@ -9,7 +11,7 @@ class Ar24SendWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("ar24.send.wizard", required=True, ondelete="cascade")
     letter_id = fields.Many2one("ar24.letter", "Letter")
     recipient = fields.Char()
-    recipient_status = fields.Selection([("particulier", "Private person"), ("professionnel", "Professional")])
+    recipient_status = fields.Selection(RECIPIENT_STATUSES)
     address = fields.Char("E-mail or postal address")
     payment = fields.Char("Payment method")
     content = fields.Char()

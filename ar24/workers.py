@@ -3,7 +3,7 @@
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from ..ar24.errors import AR24Error
+from .errors import AR24Error
 
 
 class AR24Workers:

@@ -1,0 +1,125 @@
+"""The module's vocabulary, in one place: send types, letter states and what each state allows,
+recipient statuses, consent states. The AR24 protocol's own constants (routes, statuses as AR24
+spells them, assumptions) live in ``ar24/routes.py``."""
+
+from .ar24.i18n import _lt
+
+# ---------------------------------------------------------------------- products
+SEND_TYPES = [
+    ("lre_eidas", "LRE qualified eIDAS (OTP)"),
+    ("ae", "Avis électronique (co-ownership syndics)"),
+    ("lr_paper", "Paper registered letter (A4 portrait)"),
+]
+SEND_TYPE_CODES = tuple(code for code, _label in SEND_TYPES)
+RECIPIENT_STATUSES = [("particulier", "Private person"), ("professionnel", "Professional")]
+
+# ---------------------------------------------------------------------- letters
+STATES = [
+    ("draft", "Draft"),
+    ("to_valid", "Awaiting OTP validation"),
+    ("waiting", "Waiting"),
+    ("sent", "Sent"),
+    ("ar", "Received (AR)"),
+    ("refused", "Refused"),
+    ("negligence", "Not claimed"),
+    ("bounced", "Bounced"),
+    ("not_valided", "Never validated"),
+    ("error", "Error"),
+    ("canceled", "Canceled"),
+]
+# A letter only moves forward: AR24's answers or webhooks arriving late never move it back.
+STATE_RANK = {
+    "draft": 0,
+    "error": 0,
+    "to_valid": 1,
+    "waiting": 2,
+    "sent": 3,
+    "ar": 4,
+    "refused": 4,
+    "negligence": 4,
+    "bounced": 4,
+    "not_valided": 4,
+    "canceled": 5,
+}
+EDITABLE_STATES = ("draft", "error", "to_valid")  # may still be canceled
+CONTENT_STATES = ("draft", "error")  # may still be edited
+OPEN_STATES = ("to_valid", "waiting", "sent")  # followed at AR24 until final
+FAILED_STATES = ("refused", "negligence", "bounced")  # did not arrive: may be resent by paper
+# What a user may write on his drafts; it is frozen once the letter leaves for AR24. Every other
+# field is evidence or the send engine's bookkeeping (states, AR24's numbers and dates, the PDF
+# and proofs, ``send_started_at``): only the module's own code writes them, in superuser mode
+# after its own checks (the views' readonly protects nothing: ``ar24.letter.write`` enforces it).
+CONTENT_FIELDS = (
+    "partner_id",
+    "contact_id",
+    "subject",
+    "body",
+    "attachment_ids",
+    "send_type",
+    "print_color",
+    "print_duplex",
+    "company_id",
+    "payment_method_id",
+    "ref_dossier",
+    "ref_client",
+    "ref_facturation",
+    "to_email",
+    "recipient_status",
+    "user_id",
+    "ag_date",
+    "must_be_received_by",
+)
+# Also accepted when a user creates a letter (checked in ``ar24.letter._ar24_check_create``).
+USER_CREATE_FIELDS = (*CONTENT_FIELDS, "res_model", "res_id", "fallback_of_id")
+# Stored computes that follow the contact, the entity or the source document until the letter leaves.
+FOLLOWING_FIELDS = (
+    "to_email",
+    "recipient_status",
+    "payment_method_id",
+    "ref_dossier",
+    "ref_client",
+    "ref_facturation",
+    "must_be_received_by",
+)
+# Written when a letter leaves for AR24 (or may have): see ``ar24.letter._ar24_left``.
+LEAVING_FIELDS = frozenset({"state", "send_started_at", "ar24_id"})
+# The same, as a search domain: a letter AR24 holds or may hold
+LEFT_DOMAIN = [
+    "|",
+    "|",
+    ("ar24_id", "!=", 0),
+    ("send_started_at", "!=", False),
+    ("state", "not in", (*CONTENT_STATES, "canceled")),
+]
+# AR24 statuses of the letters Odoo imports although it did not deposit them (e.g. on AR24's site):
+# those waiting at AR24 for their sender's OTP validation and those never validated, as LSC lists them
+OUTSIDE_STATUSES = ("to_valid", "not_valided")
+# The first time a sender's letters are listed, how far back to look for letters deposited outside Odoo
+OUTSIDE_LOOKBACK_DAYS = 30
+PROOF_LABELS = {
+    "ev": _lt("proof of deposit and sending"),
+    "ar": _lt("acknowledgement of receipt"),
+    "rf": _lt("proof of refusal"),
+    "ng": _lt("proof of negligence"),
+    "bc": _lt("proof of non-distribution"),
+}
+# AR24's date of each event -> the letter's field
+DATE_FIELDS = {
+    "ts_ev_date": "date_sent",
+    "view_date": "date_ar",
+    "refused_date": "date_refused",
+    "negligence_date": "date_negligence",
+    "bounced_date": "date_bounced",
+}
+
+# ---------------------------------------------------------------------- consents
+CONSENT_STATES = [("none", "None"), ("pending", "Pending"), ("accepted", "Accepted"), ("refused", "Refused")]
+CONSENT_SOURCES = [
+    ("manual", "Set by hand"),
+    ("ar24_sync", "AR24 address book"),
+    ("ar24_request", "Request e-mailed by AR24"),
+]
+
+# ---------------------------------------------------------------------- groups
+LRE_USERS = "ar24_lre.group_ar24_user"
+LRE_MANAGERS = "ar24_lre.group_ar24_manager"

@@ -1,0 +1,157 @@
+from odoo import api, models
+from odoo.exceptions import AccessError, UserError
+from odoo.models import LOG_ACCESS_COLUMNS
+
+from ..const import CONTENT_FIELDS, CONTENT_STATES, FAILED_STATES, LRE_MANAGERS, USER_CREATE_FIELDS
+
+
+class Ar24LetterGuard(models.AbstractModel):
+    """Who may write what on a registered letter: the office's trust boundaries.
+
+    A registered letter is evidence in court, and a colleague may be hostile: a user drafts
+    letters in his own name (a manager may change the sender of a draft) and writes their content
+    until they leave for AR24; everything else (state, AR24's number and dates, the PDF, the
+    proofs, the send bookkeeping) is written by the module's own code, in superuser mode after its
+    checks. The views' ``readonly`` protects nothing: ``ar24.letter.create``/``write`` call this.
+    """
+
+    _name = "ar24.letter.guard"
+    _description = "Registered letter: who writes what"
+
+    @api.model
+    def _privileged(self, env):
+        """The module's own code (superuser mode, crons) and system administrators write any field."""
+        return env.su or env.user.has_group("base.group_system")
+
+    @api.model
+    def _protected_fields(self, names):
+        """Of ``names``, the letter's own fields a user may not write (the chatter's are free)."""
+        free = set(CONTENT_FIELDS) | set(self.env["mail.thread"]._fields) | set(self.env["mail.activity.mixin"]._fields)
+        return sorted(name for name in names if name not in free or name in LOG_ACCESS_COLUMNS or name == "id")
+
+    @api.model
+    def _user_vals_list(self, letters_model, vals_list):
+        """(vals_list, model) for a user's create: the context's defaults a user may give become
+        values (and are checked), the others (``default_state``…) are dropped."""
+        context = letters_model.env.context
+        defaults = {
+            key[8:]: value
+            for key, value in context.items()
+            if key.startswith("default_") and key[8:] in USER_CREATE_FIELDS
+        }
+        clean = {key: value for key, value in context.items() if not key.startswith("default_")}
+        return [dict(defaults, **vals) for vals in vals_list], letters_model.with_context(clean)
+
+    @api.model
+    def _check_create(self, letters_model, vals_list):
+        """A user drafts letters in his own name, from documents he can read."""
+        env = letters_model.env
+        for vals in vals_list:
+            protected = [
+                name
+                for name in self._protected_fields(vals)
+                if name not in USER_CREATE_FIELDS and not (name == "name" and vals[name] in ("/", False))
+            ]
+            if protected:
+                raise AccessError(
+                    env._(
+                        "A new registered letter cannot be given %(fields)s: AR24 and the send engine fill them.",
+                        fields=", ".join(protected),
+                    )
+                )
+            if vals.get("user_id") and vals["user_id"] != env.uid and not env.user.has_group(LRE_MANAGERS):
+                raise AccessError(
+                    env._(
+                        "%(user)s cannot draft a registered letter in the name of %(sender)s: only registered-letter "
+                        "managers choose another sender.",
+                        user=env.user.name,
+                        sender=env["res.users"].browse(vals["user_id"]).sudo().name,
+                    )
+                )
+            self._check_payment_method(env, vals.get("payment_method_id"))
+            if vals.get("res_model") and vals.get("res_id"):
+                if vals["res_model"] not in env:
+                    raise UserError(env._("Unknown source document model %s.", vals["res_model"]))
+                # the letter's chatter notes and follow-ups go to its source: one the user may read
+                env[vals["res_model"]].browse(vals["res_id"]).check_access("read")
+            if vals.get("fallback_of_id"):
+                original = letters_model.browse(vals["fallback_of_id"])
+                original.check_access("read")
+                if original.state not in FAILED_STATES:
+                    raise UserError(
+                        env._(
+                            "%(letter)s arrived or is still on its way: no paper letter replaces it.",
+                            letter=original.name,
+                        )
+                    )
+
+    @api.model
+    def _check_write(self, letters, vals):
+        """What a user may write: the content of his drafts; a manager may also change their sender."""
+        env = letters.env
+        protected = self._protected_fields(vals)
+        if protected:
+            raise AccessError(
+                env._(
+                    "%(letters)s: %(fields)s are written by AR24's answers and the send engine only.",
+                    letters=", ".join(letters.mapped("name")),
+                    fields=", ".join(protected),
+                )
+            )
+        self._check_payment_method(env, vals.get("payment_method_id"))
+        if "user_id" in vals and not env.user.has_group(LRE_MANAGERS):
+            moved = letters.filtered(lambda letter: letter.user_id.id != vals["user_id"])
+            if moved:
+                raise AccessError(
+                    env._(
+                        "%(letters)s: only registered-letter managers change the sender of a letter.",
+                        letters=", ".join(moved.mapped("name")),
+                    )
+                )
+
+    @api.model
+    def _check_frozen(self, letters, vals):
+        """Once prepared for AR24 (to_valid) or possibly received by it, the content is evidence:
+        nobody changes it, the module's own code included."""
+        frozen = set(vals) & set(CONTENT_FIELDS)
+        if not frozen:
+            return False
+        sent = letters.filtered(
+            lambda letter: letter.state not in CONTENT_STATES or letter.send_started_at or letter.ar24_id
+        )
+        if sent:
+            raise UserError(
+                letters.env._(
+                    "%(letters)s left for AR24: its content can no longer change (%(fields)s).",
+                    letters=", ".join(sent.mapped("name")),
+                    fields=", ".join(sorted(frozen)),
+                )
+            )
+        return True
+
+    @api.model
+    def _check_unlink(self, letters):
+        """A letter handed to AR24 is kept, below system administrator; drafts go."""
+        if letters.env.user.has_group("base.group_system"):
+            return
+        sent = letters._ar24_left()
+        if sent:
+            raise UserError(
+                letters.env._(
+                    "%(letters)s: a letter handed to AR24 is kept as evidence.", letters=", ".join(sent.mapped("name"))
+                )
+            )
+
+    @api.model
+    def _check_post(self, letters, author_id):
+        """A user posts on a letter in his own name: the module's notes (AR24's proofs, its refusals)
+        are signed by OdooBot, and nobody else signs as OdooBot."""
+        env = letters.env
+        if not self._privileged(env) and author_id not in (None, env.user.partner_id.id):
+            raise AccessError(env._("%(letters)s: post in your own name.", letters=", ".join(letters.mapped("name"))))
+
+    @api.model
+    def _check_payment_method(self, env, method_id):
+        """A user charges letters to a payment method he can see (his accounts', his entities')."""
+        if method_id:
+            env["ar24.payment.method"].browse(method_id).check_access("read")

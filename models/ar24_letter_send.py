@@ -1,0 +1,579 @@
+import logging
+from datetime import timedelta, timezone
+
+from odoo import Command, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import html_sanitize
+
+from ..ar24 import crypto
+from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
+from ..ar24.workers import AR24Workers
+from ..const import CONTENT_STATES
+from ..tools import CLOSE, ar24_error_text, commit, notification
+
+_logger = logging.getLogger(__name__)
+
+
+class Ar24LetterSend(models.AbstractModel):
+    """The send engine: what happens between "Send" (or "Valider") and AR24's answer.
+
+    Like Odoo's ``account.move.send``, it works on the letters it is given: the send wizard, the
+    OTP validation and the background queue call it; other modules call the letter's
+    ``_ar24_send_or_queue`` / ``_ar24_send``. Exactly once: a letter that AR24 may hold is never
+    sent blindly again (``send_started_at`` is committed before its call, and a letter whose
+    outcome is unknown is looked up at AR24 first). It writes the letters' states, PDFs and AR24's
+    answers, which only the module writes: its callers give it letters in superuser mode after
+    their own access checks.
+    """
+
+    _name = "ar24.letter.send"
+    _description = "Registered letter: send engine"
+
+    # ------------------------------------------------------------------ entry points
+    @api.model
+    def _send_or_queue(self, letters):
+        """What the wizard hands over leaves now; a large batch goes to the background queue.
+
+        Avis électronique and paper letters are sent; qualified LRE letters are rendered and
+        uploaded, then wait for the OTP code. Rendering takes a moment per letter: a batch
+        larger than ``ar24_lre.inline_limit`` must not hold the sender's browser (nor outlast the
+        request's time limit), the queue's job does it and tells him when it is done.
+        """
+        env = letters.env
+        self._check_sendable(letters)
+        limit = int(env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
+        if len(letters) > limit:
+            letters.write({"send_queued": True})
+            env.ref("ar24_lre.ir_cron_ar24_send_queue")._trigger()
+            if all(letter.send_type == "lre_eidas" for letter in letters):
+                message = env._(
+                    "%(count)s letters are being prepared in the background; you will be told when they wait "
+                    "for your OTP code.",
+                    count=len(letters),
+                )
+            else:
+                message = env._(
+                    "%(count)s letters are being sent in the background; their states update as AR24 accepts them.",
+                    count=len(letters),
+                )
+            return notification(env._("Registered letters are being sent"), message, "info", CLOSE)
+        lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+        if lre:
+            return self._prepare_for_otp(lre)
+        self._send(letters)
+        message, failed = self._summary(letters)
+        return notification(env._("Registered letters"), message, "warning" if failed else "success", CLOSE)
+
+    @api.model
+    def _prepare_for_otp(self, letters):
+        """Qualified LRE: render and upload now, then wait in to_valid for the sender's OTP code."""
+        env = letters.env
+        prepared = self._prepare_in_groups(letters)
+        return notification(
+            env._("Letters ready for OTP validation"),
+            env._("%(count)s letters wait for your OTP code in “Awaiting OTP validation”.", count=len(prepared)),
+            "success" if prepared == letters else "warning",
+            CLOSE,
+        )
+
+    @api.model
+    def _check_sendable(self, letters):
+        """Only drafts and letters in error that AR24 does not hold may be sent or prepared: anything
+        else (a letter received, waiting, or deposited outside Odoo) never goes back."""
+        others = letters.filtered(
+            lambda letter: letter.state not in CONTENT_STATES or letter.ar24_id or letter.send_started_at
+        )
+        if others:
+            raise UserError(
+                letters.env._(
+                    "%(letters)s already left for AR24 (or may have): they cannot be sent again.",
+                    letters=", ".join(others.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _check_again(self, letters):
+        """The letters that still pass every check; the others go to error with the reasons (they
+        waited in the queue or for the OTP code: a consent, an address or a sender may have changed)."""
+        check = self.env["ar24.letter.check"]
+        pdf_cache = {}
+        failing = letters.browse()
+        for letter in letters.filtered(lambda letter: not letter.ar24_id):
+            problems = check._problems(letter, letter.send_type, pdf_cache)
+            if problems:
+                failing |= letter
+                reasons = "; ".join("%s: %s" % (location, comment) for _record, location, comment in problems)
+                letter.write(
+                    {
+                        "state": "error",
+                        "error_code": "check",
+                        "error_message": letters.env._("Not sent: %s", reasons),
+                        "send_queued": False,
+                    }
+                )
+                letter._message_log(body=letter.error_message)
+        return letters - failing
+
+    @api.model
+    def _summary(self, letters):
+        """(sentence, letters not sent) after a send: how many left (or, for qualified LRE, wait
+        for the OTP code), which did not and why."""
+        env = letters.env
+        lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+        parts, failed = [], letters.browse()
+        if letters - lre:
+            not_sent = (letters - lre).filtered(lambda letter: not letter.ar24_id)
+            parts.append(
+                env._(
+                    "%(sent)s of %(count)s letters handed to AR24.",
+                    sent=len(letters - lre) - len(not_sent),
+                    count=len(letters - lre),
+                )
+            )
+            failed |= not_sent
+        if lre:
+            not_ready = lre.filtered(lambda letter: letter.state != "to_valid" and not letter.ar24_id)
+            parts.append(
+                env._(
+                    "%(ready)s of %(count)s qualified LRE letters wait for your OTP code in “Awaiting OTP validation”.",
+                    ready=len(lre) - len(not_ready),
+                    count=len(lre),
+                )
+            )
+            failed |= not_ready
+        message = " ".join(parts)
+        if failed:
+            message += " " + env._(
+                "Not sent: %(letters)s.",
+                letters="; ".join("%s (%s)" % (letter.name, letter.error_message) for letter in failed),
+            )
+        return message, failed
+
+    # ------------------------------------------------------------------ background jobs
+    @api.model
+    def _cron_send_queue(self, batch_size=50):
+        """Background sender: rows locked with SKIP LOCKED so several workers can share a batch."""
+        Letter = self.env["ar24.letter"]
+        domain = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
+        while True:
+            letters = Letter.search(domain, limit=batch_size, order="id").try_lock_for_update()
+            if not letters:
+                return
+            letters = self._check_again(letters)
+            lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+            self._prepare_in_groups(lre)
+            self._send(letters - lre)
+            letters.filtered("send_queued").write({"send_queued": False})
+            self._report_to_senders(letters)
+            remaining = Letter.search_count(domain)
+            if self._can_commit() and self.env["ir.cron"]._commit_progress(len(letters), remaining=remaining) <= 0:
+                return
+            if not remaining:
+                return
+
+    @api.model
+    def _report_to_senders(self, letters):
+        """Tell each sender, in his browser, how his letters sent in the background went."""
+        for user, own in letters.grouped("user_id").items():
+            message, failed = self._summary(own)
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "warning" if failed else "success",
+                    "title": letters.env._("Registered letters: background batch done"),
+                    "message": message,
+                    "sticky": bool(failed),
+                },
+            )
+
+    @api.model
+    def _cron_reconcile(self):
+        """Letters left with an unknown outcome (crash, lost answer) are looked up at AR24."""
+        letters = self.env["ar24.letter"].search([("send_started_at", "!=", False), ("ar24_id", "=", 0)])
+        for company, group in letters.grouped("company_id").items():
+            if company._ar24_is_configured():
+                self._reconcile(group, company._ar24_client())
+
+    # ------------------------------------------------------------------ preparing
+    @api.model
+    def _prepare_in_groups(self, letters):
+        """Render and upload per sender; the letters ready for the OTP code (to_valid)."""
+        self._check_sendable(letters)
+        prepared = letters.browse()
+        for (company, _user), group in self._groups(letters).items():
+            try:
+                self._prepare(group, company._ar24_client())
+            except AR24Error as exc:
+                self._set_error(group, exc)
+                continue
+            ready = group.filtered("body_file_id")
+            ready.write({"state": "to_valid", "error_code": False, "error_message": False, "send_queued": False})
+            prepared |= ready
+        return prepared
+
+    @api.model
+    def _prepare(self, letters, client, workers=None):
+        """Render and upload what AR24 needs before the OTP validation; shared attachments are
+        uploaded once. A letter whose upload AR24 refuses gets the error; the others go on."""
+        self._own_attachments(letters)
+        rendered = self._render_pdf(letters)
+        workers = workers or AR24Workers(lambda: client)
+        for (_company, user), group in self._groups(rendered).items():
+            self._shared_file_ids(group, client)
+            missing = group.filtered(lambda letter: not letter.body_file_id)
+            uploaded = workers.map(
+                lambda c, payload, uid=user.ar24_user_id: c.upload_attachment(uid, *payload),
+                [self._upload_payload(letter) for letter in missing],
+            )
+            for letter, result in zip(missing, uploaded):
+                self._record_upload(letter, result)
+
+    @api.model
+    def _own_attachments(self, letters):
+        """What AR24 receives hangs on a letter, never on another record: Odoo deletes a record's
+        attachments with it, in superuser mode, so a building's documents deleted by a colleague
+        would take a letter's evidence along. An attachment filed elsewhere is replaced, in the
+        letters about to leave, by a copy on the first of them (same file in the filestore, one
+        copy per attachment and batch)."""
+        copies = {}
+        for letter in letters:
+            foreign = letter.attachment_ids.filtered(lambda a: a.res_model != "ar24.letter")
+            if not foreign:
+                continue
+            for attachment in foreign.filtered(lambda a: a.id not in copies):
+                copies[attachment.id] = attachment.sudo().copy({"res_model": letter._name, "res_id": letter.id}).id
+            letter.sudo().write(
+                {
+                    "attachment_ids": [Command.unlink(a.id) for a in foreign]
+                    + [Command.link(copies[a.id]) for a in foreign],
+                    # the same files: the PDF already rendered stays valid
+                    "pdf_attachment_id": letter.pdf_attachment_id.id,
+                }
+            )
+
+    @api.model
+    def _render_pdf(self, letters):
+        """Render the text of the letters that have no PDF yet, each to its own A4 PDF; returns
+        the letters that have their PDF. A letter that cannot be rendered is put in error with
+        the reason (wkhtmltopdf's message): it does not stop the others, nor the queue.
+
+        wkhtmltopdf renders a letter per run, without JavaScript; ``ar24_lre.render_processes``
+        runs go at a time (see ``ir.actions.report._ar24_render_pdfs``).
+        """
+        env = letters.env
+        todo = letters.filtered(lambda letter: not letter.pdf_attachment_id)
+        if not todo:
+            return letters
+        report = env.ref("ar24_lre.action_report_ar24_letter")
+        params = env["ir.config_parameter"].sudo()
+        try:
+            contents, errors = report._ar24_render_pdfs(
+                todo.ids, processes=int(params.get_param("ar24_lre.render_processes", 4))
+            )
+        except UserError as exc:
+            contents, errors = {}, dict.fromkeys(todo.ids, exc.args[0])
+        failed = todo.filtered(lambda letter: letter.id not in contents)
+        for letter in failed:
+            self._set_render_error(letter, errors.get(letter.id) or env._("The letter could not be rendered."))
+        rendered = todo - failed
+        attachments = env["ir.attachment"].create(
+            [
+                {
+                    "name": "%s.pdf" % letter.name.replace("/", "-"),
+                    "raw": contents[letter.id],
+                    "mimetype": "application/pdf",
+                    "res_model": letter._name,
+                    "res_id": letter.id,
+                }
+                for letter in rendered
+            ]
+        )
+        for letter, attachment in zip(rendered, attachments):
+            letter.pdf_attachment_id = attachment
+        return letters - failed
+
+    @api.model
+    def _set_render_error(self, letters, reason):
+        letters.write(
+            {
+                "state": "error",
+                "error_code": "render",
+                "error_message": letters.env._("Its PDF could not be made: %s", reason),
+                "send_started_at": False,
+                "send_queued": False,
+            }
+        )
+        for letter in letters:
+            letter._message_log(body=letter.error_message)
+
+    @api.model
+    def _shared_file_ids(self, letters, client):
+        """{attachment id: AR24 file id} of these letters' shared attachments (one sender and
+        entity); each is uploaded once per AR24 account."""
+        return (
+            self.env["ar24.upload"]
+            .sudo()
+            ._file_ids_for(letters.company_id, letters.user_id.ar24_user_id, letters.attachment_ids, client)
+        )
+
+    @api.model
+    def _upload_payload(self, letter):
+        """Upload arguments of the letter's own PDF (see ``ar24.upload._upload_payload``)."""
+        return self.env["ar24.upload"]._upload_payload(letter.pdf_attachment_id)
+
+    @api.model
+    def _record_upload(self, letter, result):
+        """Keep the AR24 file id of the letter's own PDF (unique: it finds the letter again after a
+        crash), or AR24's refusal. True when uploaded."""
+        letter.ensure_one()
+        if isinstance(result, AR24Error):
+            self._set_error(letter, result)
+            return False
+        letter.body_file_id = result
+        return True
+
+    @api.model
+    def _groups(self, letters):
+        """{(entity, sender): letters}: one AR24 client and account per group."""
+        return letters.grouped(lambda letter: (letter.company_id, letter.user_id))
+
+    @api.model
+    def _mail_params(self, letter):
+        """Fields of POST /mail for this letter, but its files (``attachment``)."""
+        letter.ensure_one()
+        recipient = letter.contact_id or letter.partner_id
+        email, _reason = self.env["ar24.letter.check"]._recipient_email(letter)
+        params = {
+            "to_email": email,
+            "dest_statut": letter.recipient_status,
+            "content": html_sanitize(letter.body or "") or letter.subject,
+            "payment_slug": (letter.payment_method_id or letter.company_id.ar24_payment_method_id).slug,
+            "ref_dossier": letter.ref_dossier,
+            "ref_client": letter.ref_client,
+            "ref_facturation": letter.ref_facturation,
+            "webhook": letter.company_id._ar24_webhook_url(),
+        }
+        if letter.recipient_status == "professionnel":
+            params["to_company"] = (recipient.commercial_partner_id or recipient).name
+            if recipient.parent_id:
+                params["to_lastname"] = recipient.name
+        else:
+            params["to_lastname"] = recipient.name
+        if letter.send_type == "lr_paper":
+            params.update(
+                {
+                    "to_address1": recipient.street,
+                    "to_address2": recipient.street2,
+                    "to_zipcode": recipient.zip,
+                    "to_city": recipient.city,
+                    "to_country": recipient.country_id.code,
+                    "print_color": letter.print_color,
+                    "print_duplex": letter.print_duplex,
+                }
+            )
+        return params
+
+    # ------------------------------------------------------------------ sending
+    @api.model
+    def _send(self, letters, otp_hash=None):
+        """Send these letters to AR24 now. Exactly once: reconciles first, commits around each call.
+
+        Letters whose outcome is unknown (crash or timeout after AR24 may have accepted them) keep
+        ``send_started_at`` and are looked up in AR24's list of the sender's letters before any
+        new attempt. Uploads and POST /mail run ``ar24_lre.concurrency`` at a time.
+        """
+        params = self.env["ir.config_parameter"].sudo()
+        concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
+        chunk_size = max(1, int(params.get_param("ar24_lre.chunk_size", 64)))
+        for (company, user), group in self._groups(letters).items():
+            client = company._ar24_client()
+            self._reconcile(group, client)
+            # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
+            todo = group.filtered(
+                lambda letter: (
+                    not letter.ar24_id
+                    and letter.state in ("draft", "to_valid", "error")
+                    and (otp_hash or letter.send_type != "lre_eidas")
+                )
+            )
+            with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
+                for start in range(0, len(todo), chunk_size):
+                    self._send_chunk(todo[start : start + chunk_size], workers, user, otp_hash)
+
+    @api.model
+    def _send_chunk(self, letters, workers, user, otp_hash):
+        """Render the letters' PDFs, then send those that have one (the others are in error)."""
+        self._own_attachments(letters)
+        rendered = self._render_pdf(letters)
+        if rendered:
+            self._send_rendered(rendered, workers, user, otp_hash)
+        self._commit()
+
+    @api.model
+    def _send_rendered(self, letters, workers, user, otp_hash):
+        """Upload what AR24 lacks and POST each letter's /mail as soon as its files are there.
+
+        Every call goes through the workers (``ar24_lre.concurrency`` at a time) and the calls
+        overlap: a letter's /mail does not wait for the other letters' uploads, so the workers
+        stay busy. Exactly once: a letter's own file id and its ``send_started_at`` are committed
+        before its POST /mail leaves. A shared attachment AR24 refuses stops only its letters.
+        """
+        company, ar24_user_id = letters.company_id, user.ar24_user_id  # the workers must not touch the ORM
+        uploads = self.env["ar24.upload"].sudo()
+        extra = {"auth_otp_hash": otp_hash} if otp_hash else {}
+
+        def upload(c, payload):
+            return c.upload_attachment(ar24_user_id, *payload)
+
+        def send(c, call):
+            return c.send_mail(ar24_user_id, call[0], **dict(call[1], **extra))
+
+        shared, missing = uploads._known_file_ids(company, ar24_user_id, letters.attachment_ids)
+        pending = {}  # future -> (step, records)
+        for same_content in missing.values():
+            pending[workers.submit(upload, uploads._upload_payload(same_content[0]))] = ("shared", same_content)
+        for letter in letters.filtered(lambda letter: not letter.body_file_id):
+            pending[workers.submit(upload, self._upload_payload(letter))] = ("own", letter)
+        # read while the uploads fly and the cache is warm: each commit below empties Odoo's cache
+        by_id = {letter.id: letter for letter in letters}
+        calls = {letter.id: (letter.send_type, self._mail_params(letter)) for letter in letters}
+        needs = {letter.id: letter.attachment_ids.ids for letter in letters}
+        own = {letter.id: letter.body_file_id for letter in letters if letter.body_file_id}
+        waiting, failed = set(own), set()  # own file at AR24 / stopped by an upload
+        # AR24's answers are applied once nothing is left to submit: until then this thread only
+        # hands calls to the workers (Python threads share one interpreter lock), and a crash
+        # before they are applied is reconciled like any unknown outcome (send_started_at is
+        # committed)
+        answers = []
+        while True:
+            ready = [letter_id for letter_id in waiting if all(a in shared for a in needs[letter_id])]
+            if ready:
+                waiting.difference_update(ready)
+                letters.browse(ready).write({"send_started_at": fields.Datetime.now()})
+                self._commit()  # from here on, a crash is reconciled, never re-sent blindly
+            for letter_id in ready:
+                product, params = calls[letter_id]
+                files = [own[letter_id], *(shared[a] for a in needs[letter_id])]
+                pending[workers.submit(send, (product, dict(params, attachment=files)))] = ("send", by_id[letter_id])
+            if not pending:
+                break
+            if answers and not waiting and all(step == "send" for step, _records in pending.values()):
+                # nothing is left to submit: write the answers while the last calls fly; they are
+                # flushed and committed with the last ones (a commit here would empty Odoo's cache
+                # and read every letter again)
+                self._apply_answers(answers, commit=False)
+            for future in workers.wait_some(pending):
+                step, records = pending.pop(future)
+                result = future.result()
+                if step == "send":
+                    answers.append((records, result))
+                elif step == "own":
+                    if self._record_upload(records, result):
+                        own[records.id] = result
+                        if records.id not in failed:
+                            waiting.add(records.id)
+                    else:
+                        failed.add(records.id)
+                elif isinstance(result, AR24Error):
+                    stopped = [i for i in by_id if i not in failed and set(needs[i]) & set(records.ids)]
+                    self._set_error(letters.browse(stopped), result)
+                    failed.update(stopped)
+                    waiting.difference_update(stopped)
+                else:
+                    shared.update(uploads._remember(company, ar24_user_id, records, result))
+        self._apply_answers(answers)
+
+    @api.model
+    def _apply_answers(self, answers, commit=True):
+        """Record AR24's answers [(letter, result)], committed when ``commit``; empties ``answers``."""
+        for letter, result in answers:
+            self._apply_send_result(letter, result)
+        answers.clear()
+        if commit:
+            self._commit()
+
+    @api.model
+    def _apply_send_result(self, letter, result):
+        letter.ensure_one()
+        if isinstance(result, AR24TransportError) and result.maybe_processed:
+            # AR24 may hold the letter: keep send_started_at, the next run reconciles it
+            letter.write(
+                {
+                    "error_code": "unknown_outcome",
+                    "error_message": ar24_error_text(letter.env, result),
+                    "state": "error",
+                    "send_queued": False,
+                }
+            )
+            return
+        if isinstance(result, AR24ApiError) and result.slug == "authentication_otp_hash_invalid":
+            # the hour of the OTP validation ran out mid-batch: the letter waits for a new code
+            letter.write(
+                {
+                    "state": "to_valid",
+                    "send_started_at": False,
+                    "error_code": result.slug,
+                    "error_message": ar24_error_text(letter.env, result),
+                }
+            )
+            return
+        if isinstance(result, AR24Error):
+            self._set_error(letter, result)
+            return
+        self.env["ar24.letter.sync"]._apply_mail(letter, result, sending=True)
+
+    @api.model
+    def _set_error(self, letters, exc):
+        code = exc.slug if isinstance(exc, AR24ApiError) else "transport"
+        letters.write(
+            {
+                "state": "error",
+                "error_code": code,
+                "error_message": ar24_error_text(letters.env, exc),
+                "send_started_at": False,
+                "send_queued": False,
+            }
+        )
+        for letter in letters:
+            letter._message_log(body=letters.env._("AR24 refused the letter: %s", letter.error_message))
+
+    @api.model
+    def _reconcile(self, letters, client):
+        """Adopt letters that AR24 accepted while Odoo did not record it (crash, lost answer)."""
+        unknown = letters.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
+        if not unknown:
+            return  # nothing to look up, nothing to commit: the letters stay in Odoo's cache
+        sync = self.env["ar24.letter.sync"]
+        for user, group in unknown.grouped("user_id").items():
+            since = min(group.mapped("send_started_at")) - timedelta(minutes=10)
+            by_file = {letter.body_file_id: letter for letter in group if letter.body_file_id}
+            try:
+                mails = client.iter_mails(
+                    user.ar24_user_id, date_from=crypto.paris_now(since.replace(tzinfo=timezone.utc))
+                )
+                for mail in mails:
+                    for file_id in mail.get("attachments") or ():
+                        letter = by_file.pop(file_id, None)
+                        if letter:
+                            sync._apply_mail(letter, mail, sending=True)
+                            letter._message_log(
+                                body=letters.env._("Found at AR24 after an interrupted send: not sent twice.")
+                            )
+            except AR24Error as exc:
+                _logger.warning("AR24 reconciliation failed for %s: %s", user.login, exc)
+                continue
+            # what AR24 does not hold was never received: it may be sent again
+            letters.browse([letter.id for letter in by_file.values()]).write({"send_started_at": False})
+            group.filtered(lambda letter: not letter.body_file_id).write({"send_started_at": False})
+        self._commit()
+
+    # ------------------------------------------------------------------ transactions
+    @api.model
+    def _can_commit(self):
+        """Commit after each step, except in tests (whose cursor must stay in one transaction)."""
+        return not modules.module.current_test
+
+    @api.model
+    def _commit(self):
+        """Exactly once needs it: what AR24 was asked must be durable before and after each call."""
+        commit(self.env)

@@ -1,0 +1,274 @@
+import hashlib
+import logging
+from datetime import timedelta, timezone
+
+from odoo import Command, api, fields, models
+
+from ..ar24 import crypto, rules
+from ..ar24.errors import AR24Error
+from ..ar24.routes import PROOFS
+from ..const import (
+    DATE_FIELDS,
+    FAILED_STATES,
+    OPEN_STATES,
+    OUTSIDE_LOOKBACK_DAYS,
+    OUTSIDE_STATUSES,
+    PROOF_LABELS,
+    STATE_RANK,
+)
+from ..tools import ar24_translate, commit
+
+_logger = logging.getLogger(__name__)
+
+
+class Ar24LetterSync(models.AbstractModel):
+    """What AR24 says of the letters: states (forward only), dates, proofs, follow-ups.
+
+    AR24 is read with its list of each sender's letters (one call per hundred letters, never one
+    per letter); a webhook is only a hint to read it sooner. The same list brings the letters
+    AR24 holds that Odoo did not deposit (on AR24's site, waiting for their OTP validation or
+    never validated): they appear, read-only. Runs in the jobs or, for "Refresh from AR24", in
+    superuser mode after the user's access check: it writes what only the module writes.
+    """
+
+    _name = "ar24.letter.sync"
+    _description = "Registered letter: status and proofs from AR24"
+
+    @api.model
+    def _cron_sync_status(self):
+        """Every 15 minutes: letters not yet final, and first those a webhook asked to re-read; the
+        list of every linked sender's letters also brings those deposited outside Odoo."""
+        Letter = self.env["ar24.letter"]
+        self._sync_status(Letter.search([("ar24_refresh_requested", "=", True)]))
+        senders = self.env["res.users"].sudo().search([("ar24_link_state", "=", "linked"), ("ar24_user_id", "!=", 0)])
+        self._sync_status(Letter.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)]), senders=senders)
+
+    @api.model
+    def _sync_status(self, letters, senders=None):
+        """Update these letters from AR24's list of each sender's letters; returns how many changed
+        (letters imported included).
+
+        ``senders`` (res.users): also list the letters of these senders, whether Odoo has open
+        letters of theirs or not, from the day before their last such listing.
+        """
+        changed = 0
+        groups = self.env["ar24.letter.send"]._groups(letters.filtered("ar24_id"))
+        for user in senders or ():
+            groups.setdefault((user.company_id, user), letters.browse())
+        for (company, user), group in groups.items():
+            if not company._ar24_is_configured() or not user.ar24_user_id:
+                continue
+            client = company._ar24_client()
+            by_id = {letter.ar24_id: letter for letter in group}
+            sender = user if senders and user in senders else None
+            started = fields.Datetime.now()
+            since = crypto.paris_now(self._sync_since(group, sender).replace(tzinfo=timezone.utc))
+            unknown = []
+            try:
+                for mail in client.iter_mails(user.ar24_user_id, date_from=since):
+                    letter = by_id.get(mail.get("id"))
+                    if letter:
+                        changed += bool(self._update_from_mail(letter, mail, client))
+                    else:
+                        unknown.append(mail)
+            except AR24Error as exc:
+                _logger.warning("AR24 status sync failed for %s: %s", user.login, exc)
+            else:
+                changed += len(self._import_outside(company, user, unknown))
+                if sender:
+                    sender.sudo().ar24_letters_checked_at = started
+            group.write({"ar24_refresh_requested": False})
+            commit(self.env)
+        return changed
+
+    @api.model
+    def _sync_since(self, letters, sender=None):
+        """Start of the list to read: the day before the oldest of ``letters`` and, for ``sender``,
+        the day before his last listing (``OUTSIDE_LOOKBACK_DAYS`` back the first time)."""
+        starts = [letter.date_deposit or letter.create_date for letter in letters]
+        if sender:
+            first_time = fields.Datetime.now() - timedelta(days=OUTSIDE_LOOKBACK_DAYS - 1)
+            starts.append(sender.sudo().ar24_letters_checked_at or first_time)
+        return min(starts) - timedelta(days=1)
+
+    @api.model
+    def _apply_mail(self, letter, mail, sending=False):
+        """Update ``letter`` from an AR24 mail object; states never go backwards. Returns the new
+        state, if it changed."""
+        letter.ensure_one()
+        status = str(mail.get("status") or "").lower()
+        new_state = status if status in STATE_RANK else letter.state
+        # ids come as ints from the client (``ar24.client.normalize``), whatever AR24's JSON type
+        vals = {"ar24_status": mail.get("status"), "ar24_id": mail.get("id") or letter.ar24_id or 0}
+        if mail.get("to_email") and mail["to_email"] != letter.ar24_to_email:
+            vals["ar24_to_email"] = mail["to_email"]
+        if mail.get("to_name") and (sending or letter.deposited_outside) and mail["to_name"] != letter.ar24_to_name:
+            vals["ar24_to_name"] = mail["to_name"]
+        if sending:
+            vals.update(send_started_at=False, send_queued=False, error_code=False, error_message=False)
+            if STATE_RANK[new_state] < STATE_RANK["waiting"]:
+                new_state = "waiting"
+        if STATE_RANK.get(new_state, 0) >= STATE_RANK.get(letter.state, 0) and new_state != letter.state:
+            vals["state"] = new_state
+        if mail.get("price_ht") is not None:
+            vals["price_ht"] = float(mail.get("price_ht") or 0.0)
+        if mail.get("date") and not letter.date_deposit:
+            vals["date_deposit"] = _utc(mail["date"])
+        for key, field in DATE_FIELDS.items():
+            if mail.get(key) and not letter[field]:
+                vals[field] = _utc(mail[key])
+        letter.write(vals)
+        return vals.get("state")
+
+    @api.model
+    def _update_from_mail(self, letter, mail, client):
+        """Apply one AR24 mail object: state (forward only), dates, proofs, chatter, follow-up."""
+        letter.ensure_one()
+        before = letter.state
+        new_state = self._apply_mail(letter, mail)
+        self._fetch_proofs(letter, mail, client)
+        if new_state and new_state != before:
+            self._after_state_change(letter)
+            return True
+        return False
+
+    @api.model
+    def _fetch_proofs(self, letter, mail, client):
+        """Download each new proof once, attach it with its SHA-256 (legal evidence)."""
+        env = letter.env
+        done = set((letter.proof_kinds or "").split(",")) - {""}
+        for kind, (url_key, _date_key) in PROOFS.items():
+            url = mail.get(url_key)
+            if not url or kind in done:
+                continue
+            try:
+                content = client.download(url)
+            except AR24Error as exc:
+                _logger.info("Proof %s of %s not downloaded yet: %s", kind, letter.name, exc)
+                continue
+            digest = hashlib.sha256(content).hexdigest()
+            attachment = env["ir.attachment"].create(
+                {
+                    "name": "%s - %s.pdf" % (letter.name.replace("/", "-"), ar24_translate(env, PROOF_LABELS[kind])),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": letter._name,
+                    "res_id": letter.id,
+                    "description": "SHA-256: %s" % digest,
+                }
+            )
+            done.add(kind)
+            letter.proof_attachment_ids = [Command.link(attachment.id)]
+            letter._message_log(
+                body=env._(
+                    "Proof received from AR24: %(name)s (SHA-256 %(digest)s)", name=attachment.name, digest=digest
+                ),
+                attachment_ids=attachment.ids,
+            )
+        letter.proof_kinds = ",".join(sorted(done))
+
+    @api.model
+    def _after_state_change(self, letter):
+        """Chatter note on the source document; follow-up activity when the letter did not arrive."""
+        env = letter.env
+        label = dict(letter._fields["state"]._description_selection(env))[letter.state]
+        source = letter._source_record()
+        recipient = letter.partner_id.display_name or letter.ar24_to_name or letter.ar24_to_email or ""
+        note = env._(
+            "Registered letter %(name)s to %(partner)s: %(state)s.", name=letter.name, partner=recipient, state=label
+        )
+        if source and hasattr(source, "_message_log"):
+            source._message_log(body=note)
+        target = source if source and hasattr(source, "activity_schedule") else letter
+        if letter.state in FAILED_STATES:
+            target.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=letter.user_id.id,
+                summary=env._(
+                    "Registered letter %(state)s by %(partner)s: decide the next step",
+                    state=label.lower(),
+                    partner=recipient,
+                ),
+                note=env._("Letter %(name)s. You may resend it by paper registered letter.", name=letter.name),
+            )
+        elif letter.state == "ar":
+            activities = target.activity_ids.filtered(
+                lambda a: a.user_id == letter.user_id and letter.name in (a.note or "")
+            )
+            activities.action_feedback(feedback=env._("Received: %s", letter.name))
+
+    # ------------------------------------------------------------------ letters deposited outside Odoo
+    @api.model
+    def _import_outside(self, company, user, mails):
+        """Letters of ``user`` that AR24 holds to_valid or not_valided although Odoo did not deposit
+        them (e.g. on AR24's site): created read-only with AR24's number, state, dates and
+        recipient, linked to the contact of that e-mail when there is one. Odoo never sends them.
+
+        A letter Odoo sent whose answer was lost carries Odoo's own file (``body_file_id``): it is
+        left to the reconciliation, never imported twice. Runs in the jobs: writes as superuser.
+        """
+        Letter = self.env["ar24.letter"].sudo()
+        mails = [m for m in mails if str(m.get("status") or "").lower() in OUTSIDE_STATUSES and m.get("id")]
+        if not mails:
+            return Letter
+        known = set(Letter.search([("ar24_id", "in", [m["id"] for m in mails])]).mapped("ar24_id"))
+        files = [file_id for mail in mails for file_id in mail.get("attachments") or ()]
+        own = set(Letter.search([("body_file_id", "in", files)]).mapped("body_file_id")) if files else set()
+        new = [m for m in mails if m["id"] not in known and not own.intersection(m.get("attachments") or ())]
+        if not new:
+            return Letter
+        emails = {m["id"]: rules.normalize_email(m.get("to_email") or "")[0] or False for m in new}
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("ar24_email_normalized", "in", [e for e in emails.values() if e]),
+                    ("company_id", "in", [False, company.id]),
+                ],
+                order="id",
+            )
+        )
+        by_email = {}
+        for partner in partners:
+            by_email.setdefault(partner.ar24_email_normalized, partner)
+        letters = Letter.create(
+            [self._outside_values(company, user, mail, by_email.get(emails[mail["id"]])) for mail in new]
+        )
+        for letter, mail in zip(letters, new):
+            self._apply_mail(letter, mail)
+            letter._message_log(
+                body=self.env._(
+                    "Deposited at AR24 outside Odoo (no. %(number)s, %(status)s): shown here as AR24 holds it, "
+                    "never sent from Odoo.",
+                    number=mail["id"],
+                    status=mail.get("status"),
+                )
+            )
+        return letters
+
+    @api.model
+    def _outside_values(self, company, user, mail, partner):
+        """Values of the letter that shows ``mail``, deposited outside Odoo."""
+        send_type = {"ae": "ae", "lr_paper": "lr_paper"}.get(str(mail.get("type") or "").lower(), "lre_eidas")
+        statut = mail.get("dest_statut") if mail.get("dest_statut") in ("particulier", "professionnel") else False
+        return {
+            "partner_id": partner.id if partner else False,
+            "subject": mail.get("ref_dossier")
+            or self.env._("Registered letter %(number)s deposited outside Odoo", number=mail["id"]),
+            "send_type": send_type,
+            "company_id": company.id,
+            "user_id": user.id,
+            "to_email": mail.get("to_email") or False,
+            "recipient_status": statut or ("professionnel" if mail.get("to_company") else "particulier"),
+            "ref_dossier": mail.get("ref_dossier") or False,
+            "ref_client": mail.get("ref_client") or False,
+            "ref_facturation": mail.get("ref_facturation") or False,
+            "deposited_outside": True,
+        }
+
+
+def _utc(paris_string):
+    """AR24's Paris-time string -> naive UTC datetime for Odoo."""
+    value = crypto.parse_paris_date(paris_string)
+    return value.astimezone(crypto.ZoneInfo("UTC")).replace(tzinfo=None) if value else False
