@@ -26,7 +26,7 @@ def every_logger_at_debug():
 
 @tagged("post_install", "-at_install")
 class TestOtpAndStatus(AR24Case):
-    """Seed §6–§8: OTP validation, statuses moving forward only, proofs, follow-up activities."""
+    """The LSC manual §6–§8: OTP validation, statuses moving forward only, proofs, follow-up activities."""
 
     @classmethod
     def setUpClass(cls):

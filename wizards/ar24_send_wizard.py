@@ -14,7 +14,7 @@ DETAIL_LIMIT = 80
 
 
 class Ar24SendWizard(models.TransientModel):
-    """ "Envoyer en AR" (seed §3–§5): counts, per-letter detail, error summary, send.
+    """ "Envoyer en AR" (the LSC manual, §3–§5): counts, per-letter detail, error summary, send.
 
     Opened on letters, or on any records (partners, documents) for which it drafts one letter
     each; with ``active_domain`` in the context it takes the whole "select all" domain.
@@ -248,14 +248,14 @@ class Ar24SendWizard(models.TransientModel):
         }
 
     def action_recompute(self):
-        """Seed "Recalculer les erreurs": re-check after fixing partners, attachments or settings."""
+        """The LSC manual's "Recalculer les erreurs": re-check after fixing partners, attachments or settings."""
         self.ensure_one()
         self.env.invalidate_all()
         self.check_token += 1
         return self._reopen()
 
     def action_list_errors(self):
-        """Seed "Lister les événements en erreur": the letters that cannot go, in a list."""
+        """The LSC manual's "Lister les événements en erreur": the letters that cannot go, in a list."""
         self.ensure_one()
         letters = self._letters_where(compatible=False)
         return {
@@ -271,7 +271,7 @@ class Ar24SendWizard(models.TransientModel):
         self.ensure_one()
         self._apply_composition()
         if self.send_type in ("lre_eidas", "ae"):
-            # seed: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
+            # the LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
             for sender, letters in self.letter_ids.grouped("user_id").items():
                 self.env["res.partner"]._ar24_consent_refresh_for_send(letters.partner_id, sender=sender)
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
