@@ -283,10 +283,6 @@ class TestFrench(TransactionCase):
 
     def test_checks_of_the_pure_package_speak_french(self):
         """Address, e-mail, PDF and deadline sentences are built outside Odoo, yet shown in French."""
-        from datetime import timedelta  # noqa: PLC0415
-
-        from odoo import fields  # noqa: PLC0415
-
         partner = self.env["res.partner"].create(
             {
                 "name": "Marie Rolin",
