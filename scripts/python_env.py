@@ -198,10 +198,11 @@ def setup(purpose):
         if odoo
         else "; no Odoo interpreter to fall back on"
     )
+    problem = problem or "the requirement files do not list them"
     raise SetupError(
         "cannot set up Python: %s lacks %s: %s%s. With network access run it again; without, install them "
         "into an interpreter (pip install -r requirements.txt%s) and set PYTHON to it"
-        % (_short(venv), _names(lacking, modules), problem or "pip failed", odoo_note, _test_files(purpose))
+        % (_short(venv), _names(lacking, modules), problem, odoo_note, _test_files(purpose))
     )
 
 
