@@ -10,7 +10,7 @@ class Ar24PaymentMethod(models.Model):
 
     AR24 only lets its users enter payment methods on its own site; this model mirrors them
     so that each entity (company: co-ownership or management company) can be linked to the
-    one its letters are charged to (seed: "Gérer les moyens de paiement pour mon compte").
+    one its letters are charged to (the LSC manual: "Gérer les moyens de paiement pour mon compte").
     """
 
     _name = "ar24.payment.method"

@@ -254,7 +254,7 @@ class ResUsers(models.Model):
 
     # ------------------------------------------------------------------ buttons
     def action_ar24_authorize(self):
-        """Ask AR24 to let this database act for an existing AR24 account (seed: "Autoriser le compte")."""
+        """Ask AR24 to let this database act for an existing AR24 account (the LSC manual: "Autoriser le compte")."""
         self.ensure_one()
         self._ar24_check_can_manage()
         email = self._ar24_normalized_email()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""``make bench``: the performance figures of issue #9, printed next to their targets.
+"""``make bench``: the module's performance figures, printed next to their targets.
 
-Pure part (plain python3): the A4 check of a 300-page PDF against a full parse, and the AR24
+Pure part (no Odoo): the A4 check of a 300-page PDF against a full parse, and the AR24
 client's paging against the emulator. Odoo part (when an ``odoo`` 19.0 command and PostgreSQL
 are here): a fresh database with ar24_lre, the emulator on a free loopback port, and
 ``scripts/bench_odoo.py`` run by ``odoo shell``: send wizard, send, status sync, consent sync.
@@ -406,7 +406,7 @@ def odoo_table(table, figures):
             parts += ["%s %s" % (PHASE_LABELS[name], seconds(value)) for name, value in r.get("phases", {}).items()]
             table.row("%s: time" % label, "%s (%s)" % (seconds(r["seconds"]), ", ".join(parts)))
         small = sync.get("small")
-        if small:  # issue #4: "queries not growing per partner"
+        if small:  # the consent sync's target: queries do not grow with the number of partners
             first = sync["first"]
             slope = (first["queries"] - small["queries"]) / max(1, first["consents"] - small["consents"])
             table.row(

@@ -9,9 +9,12 @@
 #      answered by the emulator's recipients, proofs downloaded, LRE letters waiting for the OTP code);
 #   5. prints the URL, the login and the sender's TOTP secret, then runs Odoo in the foreground (Ctrl-C stops all).
 #
-# Nothing is downloaded. Settings (environment variables): ODOO_PORT (8069), AR24_EMULATOR_PORT (8024),
-# AR24_DEMO_DB (ar24_demo), PYTHON (python3, runs the emulator), AR24_DEMO_RESET=1 (drop the database and the
-# emulator state first, to start over).
+# The interface is in French, the language of the property managers: French is loaded into the database and
+# set on the admin user (AR24_DEMO_LANG=en_US for English). The emulator runs on .build/venv, set up the
+# first time by scripts/python.sh (the only download, from PyPI; Odoo itself is never downloaded).
+# Settings (environment variables): ODOO_PORT (8069), AR24_EMULATOR_PORT (8024), AR24_DEMO_DB (ar24_demo),
+# AR24_DEMO_LANG (fr_FR), PYTHON (an interpreter with requirements.txt, instead of .build/venv),
+# AR24_DEMO_RESET=1 (drop the database and the emulator state first, to start over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -21,7 +24,7 @@ DEMO="$BUILD/demo"
 [ "$DB" = ar24_demo ] || DEMO="$BUILD/demo-$DB"  # another database keeps its own emulator state
 ODOO_PORT=${ODOO_PORT:-8069}
 EMULATOR_PORT=${AR24_EMULATOR_PORT:-8024}
-PYTHON=${PYTHON:-python3}
+LANG_CODE=${AR24_DEMO_LANG:-fr_FR}
 ODOO_URL="http://127.0.0.1:$ODOO_PORT"
 EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
 TOKEN=emulator-token
@@ -72,9 +75,12 @@ command -v psql >/dev/null 2>&1 || die "the PostgreSQL client tools (psql, dropd
 if command -v pg_isready >/dev/null 2>&1 && ! (pg_isready -q 2>/dev/null || pg_isready -h 127.0.0.1 -q 2>/dev/null); then
     die "PostgreSQL does not answer (pg_isready). Start it (e.g. 'sudo service postgresql start') and try again."
 fi
-if ! "$PYTHON" -c "import pyotp, cryptography" >/dev/null 2>&1; then
-    die "$PYTHON cannot run the AR24 emulator: 'pip install -r requirements.txt' first (or set PYTHON=...)."
-fi
+case "$LANG_CODE" in
+    fr_FR | en_US) ;;
+    *) die "AR24_DEMO_LANG=$LANG_CODE: the module speaks fr_FR (the default) and en_US." ;;
+esac
+# the emulator's Python (pyotp, cryptography): .build/venv, set up the first time; one line when it cannot be
+PYTHON=$(bash scripts/python.sh demo) || exit 1
 port_busy() { "$PYTHON" -c "import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(0 if s.connect_ex(('127.0.0.1', int(sys.argv[1]))) == 0 else 1)" "$1"; }
 port_busy "$EMULATOR_PORT" && die "port $EMULATOR_PORT is already in use (another AR24 emulator?). Stop it or set AR24_EMULATOR_PORT."
 port_busy "$ODOO_PORT" && die "port $ODOO_PORT is already in use (another Odoo?). Stop it or set ODOO_PORT."
@@ -158,9 +164,10 @@ fi
 # ------------------------------------------------------------------ configuration and demo letters (odoo shell)
 export AR24_DEMO_EMULATOR_URL="$EMULATOR_URL" AR24_DEMO_ODOO_URL="$ODOO_URL" AR24_DEMO_TOKEN="$TOKEN"
 export AR24_DEMO_PRIVATE_KEY="$PRIVATE_KEY" AR24_DEMO_STATE="$STATE" AR24_DEMO_DIR="$DEMO" AR24_DEMO_FRESH_STATE="$FRESH_STATE"
+export AR24_DEMO_LANG_CODE="$LANG_CODE"
 rm -f "$DEMO/summary.json"
 
-say "configuring $DB: companies -> emulator, admin -> identified AR24 sender, payment methods, jobs (log $DEMO/configure.log)"
+say "configuring $DB: $LANG_CODE interface, companies -> emulator, admin -> identified AR24 sender, payment methods, jobs (log $DEMO/configure.log)"
 if ! odoo shell -c "$CONF" -d "$DB" --log-level=warn > "$DEMO/configure.log" 2>&1 <<'PYTHON'
 import json
 import os
@@ -176,6 +183,13 @@ admin = env.ref("base.user_admin")
 copro = env.ref("ar24_lre.demo_company_port_grimaud", raise_if_not_found=False)
 gerance = env.ref("ar24_lre.demo_company_gerance", raise_if_not_found=False)
 first_time = admin.ar24_link_state != "linked"
+
+# The property managers read French: load it for every installed module (once) and show it to the admin.
+lang_code = E["AR24_DEMO_LANG_CODE"]
+if lang_code != "en_US" and not env["res.lang"]._lang_get(lang_code):
+    env["res.lang"]._activate_lang(lang_code)
+    env["ir.module.module"].search([("state", "=", "installed")])._update_translations(lang_code)
+admin.lang = lang_code
 
 # Every company (entity) sends through the emulator; AR24 calls back this Odoo on each status change.
 env["ir.config_parameter"].set_param("web.base.url", E["AR24_DEMO_ODOO_URL"])
@@ -229,7 +243,8 @@ admin.write(
 admin.with_user(admin).action_ar24_refresh()
 env["ar24.payment.method"].with_user(admin).action_sync()
 
-# Entities and payment methods (seed: one per building): cards for the co-ownerships, SEPA for rental management.
+# Entities and payment methods (the LSC manual: one per building): cards for the co-ownerships, SEPA for rental
+# management.
 methods = env["ar24.payment.method"].search([("user_id", "=", admin.id)], order="slug desc")
 card = methods.filtered(lambda m: m.method_type == "card")[:1] or methods[:1]
 sepa = methods.filtered(lambda m: m.method_type == "sepa")[:1] or card
@@ -351,12 +366,24 @@ echo "Registered letters in $DB by state:"
 psql -d "$DB" -tAq -F ': ' -c "SELECT state, COUNT(*) FROM ar24_letter GROUP BY state ORDER BY state" | sed 's/^/  /'
 
 # ------------------------------------------------------------------ what to do now, then Odoo in the foreground
-"$PYTHON" - "$DEMO/summary.json" "$ODOO_URL" "$EMULATOR_URL" "$DB" <<'PYTHON'
+"$PYTHON" - "$DEMO/summary.json" "$ODOO_URL" "$EMULATOR_URL" "$DB" "$LANG_CODE" <<'PYTHON'
 import json
 import sys
 from urllib.parse import quote
 
 summary, odoo_url, emulator_url, db = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+# the menus as the admin sees them, in the language of the demo
+TRY = {
+    "fr_FR": """  Try: Lettres recommandées > En attente de validation OTP > select > Actions > Valider avec le code OTP;
+       Contacts > co-owners > Actions > Envoyer en lettre recommandée (counts, error summary, recalculate);
+       play a recipient: curl -X POST %(emu)s/_emulator/mails/<AR24 number>/accept   (or refuse, bounce)
+       then "Actualiser depuis AR24" (or wait for the webhook).
+  Interface in French (AR24_DEMO_LANG=en_US make demo for English). User guide: doc/guide-utilisateur.md""",
+    "en_US": """  Try: Registered letters > Awaiting OTP validation > select > Actions > Validate with OTP;
+       Contacts > co-owners > Actions > Send as registered letter (counts, error summary, recalculate);
+       play a recipient: curl -X POST %(emu)s/_emulator/mails/<AR24 number>/accept   (or refuse, bounce)
+       then "Refresh from AR24" (or wait for the webhook).""",
+}[sys.argv[5]]
 secret, id_user = summary["totp_secret"], summary["id_user"]
 label = quote("AR24 emulator:%s" % summary["email"])
 print(
@@ -373,10 +400,7 @@ print(
               or read the current 6-digit code with:
                 curl %(emu)s/_emulator/senders/%(id)s/otp
 
-  Try: Registered letters > Awaiting OTP validation > select > Action > Validate with OTP;
-       Contacts > co-owners > Action > Send as registered letter (counts, error summary, recalculate);
-       play a recipient: curl -X POST %(emu)s/_emulator/mails/<AR24 number>/accept   (or refuse, bounce)
-       then "Refresh from AR24" (or wait for the webhook).
+%(try)s
   Switch entity (top right) to see the letters of "Cabinet Gérance du Septentrion".
 ==============================================================================================
 """
@@ -389,6 +413,7 @@ print(
         "methods": ", ".join(summary["payment_methods"]) or "none",
         "secret": secret or "(unknown: AR24_DEMO_RESET=1 make demo starts over)",
         "label": label,
+        "try": TRY % {"emu": emulator_url},
     }
 )
 if summary.get("stale"):

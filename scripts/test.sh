@@ -5,8 +5,11 @@ set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD="$ROOT/.build"
-PYTHON=${PYTHON:-python3}
 mkdir -p "$BUILD"
+# The pure tier, the linters and the crash test's emulator run on .build/venv (requirements.txt and
+# requirements-test.txt), set up here the first time; $PYTHON, when given, is checked and used instead.
+# Without them, one line says what is missing: nothing below could run.
+PYTHON=$(bash scripts/python.sh test) || exit 1
 declare -A RESULT
 PASSED=0
 FAILED=0
@@ -37,7 +40,7 @@ else
     echo "ruff is not installed (pip install ruff)"; lint_rc=1; linted="ruff missing"
 fi
 PYLINT_PY=""
-for candidate in "${ODOO_PYTHON:-}" "$PYTHON"; do
+for candidate in "$PYTHON" "${ODOO_PYTHON:-}"; do
     if [ -n "$candidate" ] && "$candidate" -c "import pylint_odoo" >/dev/null 2>&1; then PYLINT_PY=$candidate; break; fi
 done
 if [ -n "$PYLINT_PY" ]; then
@@ -166,6 +169,7 @@ odoo_tier() {
 odoo_tier
 
 note "summary"
+echo "python:     $PYTHON"
 echo "pure tier:  ${RESULT[pure]}"
 echo "linters:    ${RESULT[lint]}"
 echo "odoo tier:  ${RESULT[odoo]}"

@@ -6,9 +6,12 @@ string, unless it is one of the few words French spells the same way (ALLOWED_ID
 """
 
 import re
+from datetime import date, timedelta
 
-from odoo.tests import Form, TransactionCase, tagged
+from odoo import fields
+from odoo.tests import Form, TransactionCase, freeze_time, tagged
 
+from ..ar24 import rules
 from ..ar24.errors import AR24ApiError
 from ..tools import ar24_error_text
 
@@ -58,7 +61,7 @@ INTERFACE_MODELS = (
     "mail.template",
 )
 
-# Key English labels of the screens (seed manual vocabulary in French) that must never show.
+# Key English labels of the screens (the LSC manual's vocabulary in French) that must never show.
 KEY_ENGLISH = (
     "Send as registered letter",
     "Awaiting OTP validation",
@@ -91,6 +94,41 @@ KEY_ENGLISH = (
 )
 
 
+# English that leaks into a French sentence built from dates when one of its pieces stays untranslated:
+# every month and weekday name (full and abbreviated, as English date formats write them), the public
+# holidays the paper deadline names, the words that join them, English ordinals and a 12-hour clock.
+_ENGLISH_DATE_WORDS = (
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun "
+    "and on at by of the from skipping earliest deadline business days letter letters sent presented"
+).split()
+_ENGLISH_HOLIDAYS = (
+    "New Year's Day",
+    "Easter Monday",
+    "Labour Day",
+    "Victory in Europe Day",
+    "Ascension Day",
+    "Whit Monday",
+    "Bastille Day",
+    "Assumption Day",
+    "All Saints' Day",
+    "Armistice Day",
+    "Christmas Day",
+)
+ENGLISH_LEAK = re.compile(
+    r"\b(?:%s)\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}(?::\d\d)?\s?[AaPp]\.?[Mm]\b"
+    % "|".join(re.escape(word) for word in _ENGLISH_HOLIDAYS + tuple(_ENGLISH_DATE_WORDS))
+)
+FRENCH_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FRENCH_MONTHS = ("janvier février mars avril mai juin juillet août septembre octobre novembre décembre").split()
+
+
+def _french_day(day):
+    """How a French sentence writes ``day``: "lundi 1 mars 2027"."""
+    return "%s %d %s %d" % (FRENCH_DAYS[day.weekday()], day.day, FRENCH_MONTHS[day.month - 1], day.year)
+
+
 def _has_words(text):
     """False for terms made of punctuation only (a comma or a dash between two fields)."""
     return any(char.isalpha() for char in text)
@@ -109,6 +147,10 @@ class TestFrench(TransactionCase):
         cls.en = cls.env(context=dict(cls.env.context, lang="en_US"))
 
     # ------------------------------------------------------------------ helpers
+    def assertNoEnglish(self, text):
+        leaks = ENGLISH_LEAK.findall(text)
+        self.assertFalse(leaks, "English %s in the French sentence: %s" % (leaks, text))
+
     def _module_records(self, model):
         data = self.env["ir.model.data"].search([("module", "=", "ar24_lre"), ("model", "=", model)])
         return self.env[model].browse(data.mapped("res_id")).exists()
@@ -245,10 +287,6 @@ class TestFrench(TransactionCase):
 
     def test_checks_of_the_pure_package_speak_french(self):
         """Address, e-mail, PDF and deadline sentences are built outside Odoo, yet shown in French."""
-        from datetime import timedelta  # noqa: PLC0415
-
-        from odoo import fields  # noqa: PLC0415
-
         partner = self.env["res.partner"].create(
             {
                 "name": "Marie Rolin",
@@ -272,8 +310,35 @@ class TestFrench(TransactionCase):
         self.assertIn("le code postal « 837 » doit compter exactement 5 chiffres (code postal français)", address)
         self.assertEqual(
             self.env["ar24.letter.check"]._recipient_email(french)[1],
-            "Adresse e-mail incompatible (marie@@example.org) : plus d'un @ dans l'adresse",  # the seed's words
+            "Adresse e-mail incompatible (marie@@example.org) : plus d'un @ dans l'adresse",  # the LSC manual's words
         )
         warning = french._ar24_deadline_warning("lr_paper")
         self.assertIn("Une LR papier envoyée le", warning)
-        self.assertNotRegex(warning, r"Monday|Tuesday|Wednesday|Thursday|Friday|January|February|March|April")
+        self.assertNoEnglish(warning)
+
+    def test_deadline_warnings_name_every_month_day_and_holiday_in_french(self):
+        """Deadlines in each month (7 days each: every weekday), and paper transits over each public holiday."""
+        letter = self.env["ar24.letter"].create({"partner_id": self.env.user.partner_id.id, "subject": "AG"})
+        french = letter.with_env(self.fr)
+        year = fields.Date.context_today(letter).year - 1  # passed deadlines: both channels warn
+        for deadline in [date(year, month, day) for month in range(1, 13) for day in range(1, 8)]:
+            letter.must_be_received_by = deadline
+            for channel, opening in (("lr_paper", "Une LR papier envoyée le"), ("ae", "envoyée le")):
+                warning = french._ar24_deadline_warning(channel)
+                self.assertIn(opening, warning)
+                self.assertIn(_french_day(deadline), warning)
+                self.assertNoEnglish(warning)
+        # A paper letter sent the day before a public holiday (on a weekday) skips it in its transit.
+        for english in _ENGLISH_HOLIDAYS:
+            holiday = next(
+                day
+                for candidate in range(year + 2, year + 12)
+                for day, name in rules.french_public_holidays(candidate).items()
+                if str(name) == english and day.weekday() < 5
+            )
+            with freeze_time(holiday - timedelta(days=1)):
+                letter.must_be_received_by = holiday - timedelta(days=1)
+                warning = french._ar24_deadline_warning("lr_paper")
+            self.assertIn("sans compter", warning, english)
+            self.assertIn(_french_day(holiday), warning)
+            self.assertNoEnglish(warning)

@@ -8,7 +8,7 @@ from ..tools import CLOSE, ar24_user_error, notification
 
 
 class Ar24OtpWizard(models.TransientModel):
-    """Seed §6 "Validation des LRE": one 6-digit OTP code validates the selected letters.
+    """The LSC manual, §6 "Validation des LRE": one 6-digit OTP code validates the selected letters.
 
     The code is never stored: ``otp_code`` is a non-stored field whose inverse validates at
     once (in the very request that carries it) and forgets it. AR24 exchanges the code for a

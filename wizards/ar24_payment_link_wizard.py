@@ -5,7 +5,7 @@ from ..tools import CLOSE, notification
 
 
 class Ar24PaymentLinkWizard(models.TransientModel):
-    """Seed "Liste des moyens de paiement AR24": each entity beside the AR24 payment method it is charged to.
+    """The LSC manual's "Liste des moyens de paiement AR24": each entity beside the payment method it is charged to.
 
     A transient screen rather than an editable list of companies, so that a registered-letters
     manager who may not edit companies can still link them (only this one field is written).

@@ -14,7 +14,7 @@ DETAIL_LIMIT = 80
 
 
 class Ar24SendWizard(models.TransientModel):
-    """ "Envoyer en AR" (seed §3–§5): counts, per-letter detail, error summary, send.
+    """ "Envoyer en AR" (the LSC manual, §3–§5): counts, per-letter detail, error summary, send.
 
     Opened on letters, or on any records (partners, documents) for which it drafts one letter
     each; with ``active_domain`` in the context it takes the whole "select all" domain.
@@ -248,14 +248,14 @@ class Ar24SendWizard(models.TransientModel):
         }
 
     def action_recompute(self):
-        """Seed "Recalculer les erreurs": re-check after fixing partners, attachments or settings."""
+        """The LSC manual's "Recalculer les erreurs": re-check after fixing partners, attachments or settings."""
         self.ensure_one()
         self.env.invalidate_all()
         self.check_token += 1
         return self._reopen()
 
     def action_list_errors(self):
-        """Seed "Lister les événements en erreur": the letters that cannot go, in a list."""
+        """The LSC manual's "Lister les événements en erreur": the letters that cannot go, in a list."""
         self.ensure_one()
         letters = self._letters_where(compatible=False)
         return {

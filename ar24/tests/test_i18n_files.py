@@ -36,7 +36,11 @@ def _unquote(text):
 
 
 def parse_po(path):
-    """[{'flags': set, 'msgctxt': str|None, 'msgid': str, 'msgstr': str, 'line': int, 'obsolete': bool}]"""
+    """[{'flags': set, 'msgctxt': str|None, 'msgid': str, 'msgstr': str, 'line': int, 'obsolete': bool}]
+
+    Obsolete entries (every line of them behind ``#~``, as msgmerge leaves them) are read like the others
+    and flagged: Odoo ignores them, so they must neither count as translations nor go unnoticed.
+    """
     entries, current, key = [], None, None
 
     def flush():
@@ -48,11 +52,16 @@ def parse_po(path):
         if current is None:
             current = {"flags": set(), "msgctxt": None, "line": number, "obsolete": False}
         stripped = line.strip()
+        if stripped.startswith("#~|"):  # the previous msgid of an obsolete entry: a comment
+            continue
+        if stripped.startswith("#~"):
+            current["obsolete"] = True
+            stripped = stripped[2:].strip()
+            if not stripped:
+                continue
         if not stripped:
             flush()
             current, key = None, None
-        elif stripped.startswith("#~"):
-            current["obsolete"] = True
         elif stripped.startswith("#,"):
             current["flags"].update(flag.strip() for flag in stripped[2:].split(","))
         elif stripped.startswith("#"):
@@ -68,7 +77,8 @@ def parse_po(path):
 
 
 def _by_key(entries):
-    return {(e["msgctxt"], e["msgid"]): e for e in entries if e["msgid"]}
+    """The live entries by (context, msgid): obsolete ones are not translations for Odoo."""
+    return {(e["msgctxt"], e["msgid"]): e for e in entries if e["msgid"] and not e["obsolete"]}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +120,8 @@ def test_every_template_entry_is_translated(pot, fr):
 def test_no_fuzzy_obsolete_or_duplicate_entries(fr):
     fuzzy = [e["msgid"] for e in fr if "fuzzy" in e["flags"] and e["msgid"]]
     obsolete = [e["msgid"] for e in fr if e["obsolete"]]
-    duplicates = [key for key, count in Counter((e["msgctxt"], e["msgid"]) for e in fr).items() if count > 1]
+    live = [(e["msgctxt"], e["msgid"]) for e in fr if not e["obsolete"]]
+    duplicates = [key for key, count in Counter(live).items() if count > 1]
     assert not fuzzy, "fuzzy entries are ignored by Odoo: %r" % fuzzy[:10]
     assert not obsolete, "obsolete (#~) entries: %r" % obsolete[:10]
     assert not duplicates, "duplicate entries: %r" % duplicates[:10]
@@ -141,8 +152,8 @@ def test_html_tags_are_kept(fr):
     assert not wrong, "HTML tags (or their attributes) differ between msgid and msgstr: %r" % wrong
 
 
-def test_key_vocabulary_of_the_seed_manual(fr):
-    """The words the property managers know from their current tool (seed manual)."""
+def test_key_vocabulary_of_the_lsc_manual(fr):
+    """The words the property managers know from their current tool (the LSC manual)."""
     translated = {e["msgid"]: e["msgstr"] for e in fr}
     expected = {
         "Awaiting OTP validation": "En attente de validation OTP",
@@ -167,3 +178,21 @@ def test_parser_reads_multiline_and_escapes(tmp_path):
     )
     entries = parse_po(sample)
     assert entries[1]["msgid"] == 'a "b"\nc' and "fuzzy" in entries[1]["flags"]
+
+
+def test_parser_sees_obsolete_entries(tmp_path):
+    # what msgmerge leaves for a string removed from the module: every line commented out with #~
+    sample = tmp_path / "x.po"
+    sample.write_text(
+        'msgid ""\nmsgstr ""\n"Language: fr\\n"\n\n'
+        'msgid "Send"\nmsgstr "Envoyer"\n\n'
+        '#, python-format\n#~| msgid "Old send"\n'
+        '#~ msgid ""\n#~ "Resend by "\n#~ "paper"\n#~ msgstr "Renvoyer en papier"\n',
+        encoding="utf-8",
+    )
+    entries = parse_po(sample)
+    assert [(e["msgid"], e["msgstr"], e["obsolete"]) for e in entries[1:]] == [
+        ("Send", "Envoyer", False),
+        ("Resend by paper", "Renvoyer en papier", True),
+    ]
+    assert list(_by_key(entries)) == [(None, "Send")], "an obsolete entry is no translation"

@@ -1,5 +1,5 @@
 /**
- * Browser tours of the whole sending flow, as a property manager clicks it (issue 8 part 3).
+ * Browser tours of the whole sending flow, as a property manager clicks it.
  *
  * Run by tests/test_tour.py in headless Chromium against the AR24 emulator, in three legs
  * because the emulator has to act between them (a code from the authenticator app, the
