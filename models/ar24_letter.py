@@ -146,7 +146,11 @@ class Ar24Letter(models.Model):
     )
     fallback_letter_ids = fields.One2many("ar24.letter", "fallback_of_id", "Paper letters sent instead")
     ar24_refresh_requested = fields.Boolean(
-        readonly=True, copy=False, index=True, help="A webhook said the letter changed: re-read it from AR24."
+        "Re-read requested",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="A webhook said the letter changed: re-read it from AR24.",
     )
     proof_kinds = fields.Char(readonly=True, copy=False, help="Proofs already downloaded (never twice).")
     proof_attachment_ids = fields.Many2many(

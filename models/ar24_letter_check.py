@@ -84,7 +84,7 @@ class Ar24LetterCheck(models.AbstractModel):
             # the queue sends in superuser mode: the method must be one the sender may charge
             problems.append(
                 env._(
-                    "Payment method %(method)s is not one %(user)s may charge (another company's)",
+                    "Payment method %(method)s belongs to another company: %(user)s may not charge it",
                     method=method.name,
                     user=letter.user_id.name,
                 )

@@ -86,7 +86,7 @@ class Ar24LetterSend(models.AbstractModel):
         if others:
             raise UserError(
                 letters.env._(
-                    "%(letters)s already left for AR24 (or may have): they cannot be sent again.",
+                    "%(letters)s left for AR24, or may have: they cannot be sent again.",
                     letters=", ".join(others.mapped("name")),
                 )
             )

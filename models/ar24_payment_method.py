@@ -44,7 +44,8 @@ class Ar24PaymentMethod(models.Model):
         if left:
             raise UserError(
                 self.env._(
-                    "%(methods)s paid for registered letters handed to AR24 (%(letters)s): archive it instead.",
+                    "%(methods)s paid for registered letters handed to AR24 (%(letters)s): archive the payment "
+                    "method instead.",
                     methods=", ".join(left.payment_method_id.mapped("name")),
                     letters=", ".join(left[:5].mapped("name")) + (", …" if len(left) > 5 else ""),
                 )

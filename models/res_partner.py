@@ -271,14 +271,7 @@ class ResPartner(models.Model):
         return domain
 
     def _search_ar24_consent(self, operator, value):
-        if operator != "in":
-            return NotImplemented
-        wanted = {bool(v) for v in value}
-        if wanted == {True, False}:
-            return Domain.TRUE
-        if True in wanted:
-            return self._ar24_consent_domain([("state", "=", "accepted")])
-        return self._ar24_consent_domain([("state", "!=", "accepted")], or_none=True)
+        return self._ar24_consent_flag_search(operator, value, "state", "accepted")
 
     def _search_ar24_consent_state(self, operator, value):
         if operator != "in":
@@ -293,14 +286,18 @@ class ResPartner(models.Model):
         return self._ar24_consent_domain([("email", operator, value)], or_none=or_none)
 
     def _search_ar24_consent_mismatch(self, operator, value):
+        return self._ar24_consent_flag_search(operator, value, "mismatch", True)
+
+    def _ar24_consent_flag_search(self, operator, value, field, flag_value):
+        """Search a yes/no flag of the current entity's consent (a contact without one counts as no)."""
         if operator != "in":
             return NotImplemented
         wanted = {bool(v) for v in value}
         if wanted == {True, False}:
             return Domain.TRUE
         if True in wanted:
-            return self._ar24_consent_domain([("mismatch", "=", True)])
-        return self._ar24_consent_domain([("mismatch", "=", False)], or_none=True)
+            return self._ar24_consent_domain([(field, "=", flag_value)])
+        return self._ar24_consent_domain([(field, "!=", flag_value)], or_none=True)
 
     @api.model
     def _ar24_consent_link(self):

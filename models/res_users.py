@@ -181,7 +181,7 @@ class ResUsers(models.Model):
             )
         return self._ar24_notify(
             self.env._("AR24 account unlinked"),
-            self.env._("%(users)s no longer send with an AR24 account.", users=", ".join(self.mapped("name"))),
+            self.env._("No more registered letters through AR24 for %(users)s.", users=", ".join(self.mapped("name"))),
         )
 
     def _ar24_may_relink(self):
@@ -394,7 +394,10 @@ class ResUsers(models.Model):
         self.ensure_one()
         if not (self._ar24_may_relink() and (self.env.su or self.env.user.has_group("ar24_lre.group_ar24_manager"))):
             raise AccessError(
-                self.env._("Only a registered-letters manager of %(user)s approves his AR24 link.", user=self.name)
+                self.env._(
+                    "Only a registered-letters manager of the entity of %(user)s can approve his AR24 link.",
+                    user=self.name,
+                )
             )
         if self.ar24_link_state != "to_approve":
             raise UserError(self.env._("%(user)s has no AR24 link waiting for approval.", user=self.name))

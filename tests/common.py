@@ -5,10 +5,12 @@ import logging
 
 import pyotp
 
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from ..ar24.emulator import EmulatorApp
 from ..ar24.emulator.controls import EmulatorControls
+from ..ar24.pdf import make_pdf
 
 TOKEN = "odoo-test-token"
 PRIVATE_KEY = "odoo-test-private-key"
@@ -118,3 +120,105 @@ class AR24Case(AR24Mixin, TransactionCase):
 
 class AR24HttpCase(AR24Mixin, HttpCase):
     pass
+
+
+class TrustCase(AR24Case):
+    """A syndic office with a hostile colleague: Paul (``colleague``, a registered-letter user) against
+    Alain (``ar24_user``, his victim) and Jeff (``ar24_manager``, their manager), each an identified
+    AR24 sender. Avis électronique needs no consent here: these tests are about who acts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"ar24_is_coownership": True, "ar24_ae_consent_required": False})
+        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
+            {"name": "Copro A", "slug": "stripe-47146"}
+        )
+        cls.colleague = new_test_user(
+            cls.env,
+            login="ar24_colleague",
+            name="Paul Rival",
+            email="paul@syndic.example.com",
+            groups="base.group_user,ar24_lre.group_ar24_user",
+        )
+        cls.denise = cls.env["res.partner"].create({"name": "Denise Aloxe", "email": "denise@example.org"})
+        # a professional needs no LRE consent: the qualified LRE tests are about who acts
+        cls.plumber = cls.env["res.partner"].create(
+            {"name": "Plomberie Azur SARL", "email": "contact@plomberie-azur.example", "is_company": True}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.alain_ar24 = self.link_sender(self.ar24_user)
+        self.paul_ar24 = self.link_sender(self.colleague)
+        self.jeff_ar24 = self.link_sender(self.ar24_manager)
+
+    def _upload(self, user, name="convocation.pdf", text="Convocation AG", **values):
+        """A PDF uploaded by ``user`` (the letter form's and the wizard's attachment field)."""
+        return (
+            self.env["ir.attachment"]
+            .with_user(user)
+            .create(dict({"name": name, "raw": make_pdf([text]), "mimetype": "application/pdf"}, **values))
+        )
+
+    def _draft(self, user, **values):
+        """A draft with its convocation, created by ``user`` himself, as the web client would."""
+        values.setdefault("attachment_ids", [(6, 0, self._upload(user).ids)])
+        return (
+            self.env["ar24.letter"]
+            .with_user(user)
+            .create(
+                dict(
+                    {
+                        "partner_id": self.denise.id,
+                        "subject": "Convocation AG",
+                        "body": "<p>Assemblée générale du 4 avril</p>",
+                        "send_type": "ae",
+                    },
+                    **values,
+                )
+            )
+        )
+
+    def _sent(self, user, **values):
+        """A letter of ``user`` that AR24 accepted (what the wizard's send does, in superuser mode)."""
+        letter = self._draft(user, **values)
+        letter.sudo()._ar24_send()
+        self.assertEqual(letter.state, "waiting", letter.error_message)
+        return letter
+
+    def _received(self, user, **values):
+        """A letter of ``user`` that AR24 delivered, with its proofs."""
+        letter = self._sent(user, **values)
+        self.controls.recipient(letter.ar24_id, "accept")
+        letter.with_user(user).action_ar24_refresh()
+        self.assertEqual(letter.state, "ar")
+        self.assertEqual(len(letter.proof_attachment_ids), 2)
+        return letter
+
+    def _other_office_manager(self):
+        """A registered-letter manager of another company of the same database."""
+        other_company = self.env["res.company"].create({"name": "Cabinet Concurrent"})
+        return new_test_user(
+            self.env,
+            login="outsider",
+            groups="base.group_user,ar24_lre.group_ar24_manager",
+            company_id=other_company.id,
+            company_ids=[(6, 0, other_company.ids)],
+        )
+
+    @contextlib.contextmanager
+    def refused(self, exception, pattern):
+        """assertRaisesRegex within Odoo's savepoint (its assertRaises): a refused write leaves no trace
+        in the cache for the assertions that follow."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
+
+    @contextlib.contextmanager
+    def attempt(self):
+        """The attacker's call. Refused or not, the assertions that follow say what the victim sees;
+        a refusal rolls back to a savepoint and leaves nothing in the cache (as assertRaises does)."""
+        with contextlib.suppress(AccessError, UserError, ValidationError), self.env.cr.savepoint():
+            self.env.cr.clear()
+            yield

@@ -33,6 +33,7 @@ ALLOWED_IDENTICAL = {
     "Date",
     "E-mail",
     "Information",
+    "Message",  # mail.message, as Odoo's own French names it
     "Messages",
     "Pages",
     "Production",

@@ -5,87 +5,17 @@ victim would notice: the letter, the AR24 account, the evidence or the wizard is
 AR24 received nothing in anyone's name.
 """
 
-from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..ar24.pdf import make_pdf
-from .common import AR24Case
+from .common import TrustCase
 
 
 @tagged("post_install", "-at_install")
-class TestTrustBoundaries(AR24Case):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # avis électronique without consent policy: these tests are about who acts, not about consent
-        cls.company.write({"ar24_is_coownership": True, "ar24_ae_consent_required": False})
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
-            {"name": "Copro A", "slug": "stripe-47146"}
-        )
-        cls.colleague = new_test_user(
-            cls.env,
-            login="ar24_colleague",
-            name="Paul Rival",
-            email="paul@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
-        cls.denise = cls.env["res.partner"].create({"name": "Denise Aloxe", "email": "denise@example.org"})
-
-    def setUp(self):
-        super().setUp()
-        self.alain = self.link_sender(self.ar24_user)
-        self.paul = self.link_sender(self.colleague)
-        self.jeff = self.link_sender(self.ar24_manager)
-
-    def _draft(self, user, **values):
-        """A draft created by ``user`` himself, as the web client would."""
-        return (
-            self.env["ar24.letter"]
-            .with_user(user)
-            .create(
-                dict(
-                    {
-                        "partner_id": self.denise.id,
-                        "subject": "Convocation AG",
-                        "body": "<p>Assemblée générale du 4 avril</p>",
-                        "send_type": "ae",
-                        "attachment_ids": [(6, 0, self._annex(user).ids)],
-                    },
-                    **values,
-                )
-            )
-        )
-
-    def _annex(self, user):
-        """The convocation, uploaded by ``user`` (as the wizard's attachment field does)."""
-        return (
-            self.env["ir.attachment"]
-            .with_user(user)
-            .create({"name": "convocation.pdf", "raw": make_pdf(["Convocation AG"]), "mimetype": "application/pdf"})
-        )
-
-    def _received(self, user):
-        """A letter of ``user`` that AR24 delivered, with its proofs."""
-        letter = self._draft(user)
-        letter.sudo()._ar24_send()
-        self.assertEqual(letter.state, "waiting", letter.error_message)
-        self.controls.recipient(letter.ar24_id, "accept")
-        letter.with_user(user).action_ar24_refresh()
-        self.assertEqual(letter.state, "ar")
-        self.assertEqual(len(letter.proof_attachment_ids), 2)
-        return letter
-
-    @contextmanager
-    def refused(self, exception, pattern):
-        """assertRaisesRegex within Odoo's savepoint (its assertRaises): a refused write leaves no trace
-        in the cache for the assertions that follow."""
-        with self.assertRaises(exception) as caught:
-            yield caught
-        self.assertRegex(str(caught.exception), pattern)
-
+class TestTrustBoundaries(TrustCase):
     def _senders_at_ar24(self):
         return [int(call["params"]["id_user"]) for call in self.controls.calls("send_mail")]
 
@@ -145,7 +75,7 @@ class TestTrustBoundaries(AR24Case):
         )
         self.assertIn("No e-mail address", no_email.error_message)
         self.assertIn("Paul Rival has not linked an AR24 account", unlinked.error_message)
-        self.assertEqual(self._senders_at_ar24(), [self.alain["id_user"]])
+        self.assertEqual(self._senders_at_ar24(), [self.alain_ar24["id_user"]])
 
     # ------------------------------------------------------------------ 2. a colleague's AR24 account
     def test_a_user_cannot_link_the_ar24_account_of_a_colleague(self):
@@ -158,7 +88,7 @@ class TestTrustBoundaries(AR24Case):
             self.colleague | self.ar24_manager,
             [
                 {"ar24_link_state": "none", "ar24_user_id": 0},
-                {"ar24_link_state": "linked", "ar24_user_id": self.jeff["id_user"]},
+                {"ar24_link_state": "linked", "ar24_user_id": self.jeff_ar24["id_user"]},
             ],
         )
         # and the refresh, which would read the account by its e-mail, waits for an authorisation
@@ -168,7 +98,7 @@ class TestTrustBoundaries(AR24Case):
 
     def test_one_ar24_account_is_linked_to_one_user_whoever_writes_it(self):
         with self.refused(ValidationError, "already linked to Alain Joly"):
-            self.colleague.sudo().write({"ar24_user_id": self.alain["id_user"]})
+            self.colleague.sudo().write({"ar24_user_id": self.alain_ar24["id_user"]})
         with self.refused(ValidationError, "already linked to Alain Joly"):
             self.colleague.sudo().write({"ar24_email": "ALAIN@syndic.example.com", "ar24_link_state": "pending"})
 
@@ -177,7 +107,7 @@ class TestTrustBoundaries(AR24Case):
         with self.refused(AccessError, "only a registered-letters manager can change its e-mail"):
             me.write({"ar24_email": "jeff@syndic.example.com"})
         with self.assertRaises(AccessError):
-            me.write({"ar24_user_id": self.jeff["id_user"]})
+            me.write({"ar24_user_id": self.jeff_ar24["id_user"]})
         self.assertRecordValues(me, [{"ar24_email": "alain@syndic.example.com", "ar24_link_state": "linked"}])
         manager_view = self.env["res.users"].with_user(self.ar24_manager).browse(self.ar24_user.id)
         manager_view.write({"ar24_email": "alain.joly@syndic.example.com"})
@@ -295,24 +225,17 @@ class TestTrustBoundaries(AR24Case):
         wizard = self.env["ar24.otp.wizard"].with_user(self.colleague).create({})
         wizard.sudo().letter_ids = letter
         with self.refused(AccessError, "doesn't have 'write' access to:\n- Registered letter"):
-            wizard.otp_code = self.alain["otp"]()
+            wizard.otp_code = self.alain_ar24["otp"]()
         wizard = self.env["ar24.otp.wizard"].with_user(self.ar24_manager).create({"letter_ids": letter.ids})
         with self.refused(AccessError, "Only Alain Joly can validate his letters"):
-            wizard.otp_code = self.alain["otp"]()
+            wizard.otp_code = self.alain_ar24["otp"]()
         self.assertEqual(letter.state, "to_valid")
         self.assertFalse(self.controls.calls("auth_otp"))
         self.assertFalse(self.controls.calls("send_mail"))
 
     # ------------------------------------------------------------------ 6. smaller holes
     def test_payment_methods_and_entity_settings_stay_within_their_companies(self):
-        other_company = self.env["res.company"].create({"name": "Cabinet Concurrent"})
-        outsider = new_test_user(
-            self.env,
-            login="outsider",
-            groups="base.group_user,ar24_lre.group_ar24_manager",
-            company_id=other_company.id,
-            company_ids=[(6, 0, other_company.ids)],
-        )
+        outsider = self._other_office_manager()
         theirs = self.env["ar24.payment.method"].create({"name": "Copro B", "slug": "stripe-2", "user_id": outsider.id})
         Method = self.env["ar24.payment.method"]
         self.assertEqual(Method.with_user(outsider).search([]), theirs)

@@ -5,95 +5,16 @@ Each test is the attacker's own calls (``with_user``: what JSON-RPC would run), 
 victim would notice. Each assertion states the promised behaviour (README, "Security").
 """
 
-import contextlib
-
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..ar24.pdf import make_pdf
-from .common import AR24Case, AR24HttpCase
+from .common import AR24HttpCase, TrustCase
 
 
 @tagged("post_install", "-at_install")
-class TestTrustIndirect(AR24Case):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_ae_consent_required": False})
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
-            {"name": "Copro A", "slug": "stripe-47146"}
-        )
-        # Paul is the hostile colleague; Alain (ar24_user) his victim; Jeff (ar24_manager) their manager
-        cls.paul = new_test_user(
-            cls.env,
-            login="ar24_rival",
-            name="Paul Rival",
-            email="paul@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
-        cls.denise = cls.env["res.partner"].create({"name": "Denise Aloxe", "email": "denise@example.org"})
-        # a professional needs no LRE consent: the qualified LRE tests are about who acts
-        cls.plumber = cls.env["res.partner"].create(
-            {"name": "Plomberie Azur SARL", "email": "contact@plomberie-azur.example", "is_company": True}
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.alain_ar24 = self.link_sender(self.ar24_user)
-        self.paul_ar24 = self.link_sender(self.paul)
-        self.jeff_ar24 = self.link_sender(self.ar24_manager)
-
-    # ------------------------------------------------------------------ helpers
-    @contextlib.contextmanager
-    def attempt(self):
-        """The attacker's call. Refused or not, the assertions that follow say what the victim sees;
-        a refusal rolls back to a savepoint and leaves nothing in the cache (as assertRaises does)."""
-        with contextlib.suppress(AccessError, UserError, ValidationError), self.env.cr.savepoint():
-            self.env.cr.clear()
-            yield
-
-    def _draft(self, user, **values):
-        """A draft created by ``user`` himself, as the web client would."""
-        return (
-            self.env["ar24.letter"]
-            .with_user(user)
-            .create(
-                dict(
-                    {
-                        "partner_id": self.denise.id,
-                        "subject": "Convocation AG",
-                        "body": "<p>Assemblée générale du 4 avril</p>",
-                        "send_type": "ae",
-                    },
-                    **values,
-                )
-            )
-        )
-
-    def _upload(self, user, name="convocation.pdf", text="Convocation AG", **values):
-        """A PDF uploaded by ``user`` (the letter form's and the wizard's attachment field)."""
-        return (
-            self.env["ir.attachment"]
-            .with_user(user)
-            .create(dict({"name": name, "raw": make_pdf([text]), "mimetype": "application/pdf"}, **values))
-        )
-
-    def _sent(self, user, **values):
-        """A letter of ``user`` that AR24 accepted (what the wizard's send does, in superuser mode)."""
-        letter = self._draft(user, **values)
-        letter.sudo()._ar24_send()
-        self.assertEqual(letter.state, "waiting", letter.error_message)
-        return letter
-
-    def _received(self, user, **values):
-        """A letter of ``user`` that AR24 delivered, with its proofs."""
-        letter = self._sent(user, **values)
-        self.controls.recipient(letter.ar24_id, "accept")
-        letter.sudo()._ar24_sync_status()
-        self.assertEqual(letter.state, "ar")
-        return letter
-
+class TestTrustIndirect(TrustCase):
     def _wizard(self, user, letters, **values):
         return (
             self.env["ar24.send.wizard"]
@@ -107,11 +28,11 @@ class TestTrustIndirect(AR24Case):
         """Registered-letter users are contact managers, and Odoo's contact merge rewrites every
         reference to the merged contact in SQL: Paul swaps the recipient of Alain's sent letter."""
         letter = self._sent(self.ar24_user)
-        Partner = self.env["res.partner"].with_user(self.paul)
+        Partner = self.env["res.partner"].with_user(self.colleague)
         impostor = Partner.create({"name": "Mallory Faussaire", "email": "denise@example.org"})
         merge = (
             self.env["base.partner.merge.automatic.wizard"]
-            .with_user(self.paul)
+            .with_user(self.colleague)
             .create({"partner_ids": [Command.set((self.denise | impostor).ids)], "dst_partner_id": impostor.id})
         )
         with self.attempt():
@@ -131,7 +52,7 @@ class TestTrustIndirect(AR24Case):
         )
         self.assertEqual(letter.contact_id, manager)
         with self.attempt():
-            manager.with_user(self.paul).unlink()
+            manager.with_user(self.colleague).unlink()
         letter.invalidate_recordset()
         self.assertEqual(letter.contact_id.name, "Gérard Mimosa", "the correspondent of a sent letter was erased")
 
@@ -141,7 +62,7 @@ class TestTrustIndirect(AR24Case):
         status is what says whether an LRE needed the recipient's consent)."""
         letter = self._sent(self.ar24_user)
         self.assertRecordValues(letter, [{"to_email": "denise@example.org", "recipient_status": "particulier"}])
-        self.denise.with_user(self.paul).write({"email": "mallory@evil.example", "is_company": True})
+        self.denise.with_user(self.colleague).write({"email": "mallory@evil.example", "is_company": True})
         letter.invalidate_recordset()
         self.assertRecordValues(letter, [{"to_email": "denise@example.org", "recipient_status": "particulier"}])
 
@@ -166,8 +87,8 @@ class TestTrustIndirect(AR24Case):
         sent = letter.attachment_ids
         self.assertRecordValues(sent, [{"res_model": "ar24.letter", "res_id": letter.id, "checksum": checksum}])
         with self.assertRaisesRegex(AccessError, "evidence of a registered letter"):
-            sent.with_user(self.paul).unlink()  # refused when asked directly...
-        building.with_user(self.paul).unlink()  # ...and the building's own documents go with it
+            sent.with_user(self.colleague).unlink()  # refused when asked directly...
+        building.with_user(self.colleague).unlink()  # ...and the building's own documents go with it
         letter.invalidate_recordset()
         self.assertTrue(sent.exists(), "an attachment AR24 received was deleted by a colleague")
         self.assertEqual(letter.attachment_ids, sent)
@@ -188,14 +109,8 @@ class TestTrustIndirect(AR24Case):
 
     # ------------------------------------------------------------------ payment methods across companies
     def test_a_manager_cannot_charge_his_entity_to_another_companys_payment_method(self):
-        other_company = self.env["res.company"].create({"name": "Cabinet Concurrent"})
-        outsider = new_test_user(
-            self.env,
-            login="outsider",
-            groups="base.group_user,ar24_lre.group_ar24_manager",
-            company_id=other_company.id,
-            company_ids=[Command.set(other_company.ids)],
-        )
+        outsider = self._other_office_manager()
+        other_company = outsider.company_id
         theirs = self.env["ar24.payment.method"].create({"name": "Copro B", "slug": "stripe-2", "user_id": outsider.id})
         other_company.ar24_payment_method_id = theirs
         with self.assertRaises(AccessError):
@@ -219,10 +134,10 @@ class TestTrustIndirect(AR24Case):
         theirs = self.env["ar24.payment.method"].create({"name": "Copro B", "slug": "stripe-2"})
         other_company.ar24_payment_method_id = theirs
         with self.assertRaises(AccessError):
-            theirs.with_user(self.paul).read(["slug"])
+            theirs.with_user(self.colleague).read(["slug"])
         batch = (
             self.env["ar24.letter"]
-            .with_user(self.paul)
+            .with_user(self.colleague)
             .create(
                 [
                     {"partner_id": self.denise.id, "subject": "Note %s" % i, "body": "<p>Note</p>", "send_type": "ae"}
@@ -230,7 +145,7 @@ class TestTrustIndirect(AR24Case):
                 ]
             )
         )
-        self._wizard(self.paul, batch).action_send()  # more than 20 letters: the queue sends them
+        self._wizard(self.colleague, batch).action_send()  # more than 20 letters: the queue sends them
         self.assertTrue(all(batch.mapped("send_queued")))
         with self.attempt():
             batch[:1].write({"payment_method_id": theirs.id})  # after the wizard's check
@@ -373,31 +288,24 @@ class TestTrustIndirect(AR24Case):
             groups="base.group_user,ar24_lre.group_ar24_user",
         )
         theirs = self.controls.sender(claire.email, "Claire", "Obscur")
-        me = self.env["res.users"].with_user(self.paul).browse(self.paul.id)
+        me = self.env["res.users"].with_user(self.colleague).browse(self.colleague.id)
         me.action_ar24_unlink()  # his own act
         me.write({"ar24_email": "claire@syndic.example.com"})
         with self.attempt():
             me.action_ar24_authorize()
-        self.assertNotEqual(self.paul.ar24_user_id, theirs["id_user"], "Paul holds Claire's AR24 account")
+        self.assertNotEqual(self.colleague.ar24_user_id, theirs["id_user"], "Paul holds Claire's AR24 account")
         # the request waits for a manager, who sees whose address Paul typed
-        self.assertEqual(self.paul.ar24_link_state, "to_approve")
+        self.assertEqual(self.colleague.ar24_link_state, "to_approve")
         with self.attempt():
             me.action_ar24_refresh()
         with self.attempt():
             me.action_ar24_approve_link()
-        self.assertRecordValues(self.paul, [{"ar24_link_state": "to_approve", "ar24_user_id": 0}])
+        self.assertRecordValues(self.colleague, [{"ar24_link_state": "to_approve", "ar24_user_id": 0}])
 
     def test_a_manager_of_another_entity_cannot_reset_my_ar24_account(self):
         """Another office in the same database: its registered-letter manager has no access to this
         entity, yet he changes Alain's AR24 e-mail (written in superuser mode) and resets his link."""
-        other_company = self.env["res.company"].create({"name": "Cabinet Concurrent"})
-        outsider = new_test_user(
-            self.env,
-            login="outsider",
-            groups="base.group_user,ar24_lre.group_ar24_manager",
-            company_id=other_company.id,
-            company_ids=[Command.set(other_company.ids)],
-        )
+        outsider = self._other_office_manager()
         with self.attempt():
             self.env["res.users"].with_user(outsider).browse(self.ar24_user.id).write(
                 {"ar24_email": "alain.joly@cabinet-concurrent.example"}
