@@ -11,8 +11,8 @@ The clients:
 - connected-company/php-ar24-client (PHP with ``declare(strict_types=1)``, 2019-2022, written against
   the API of that time: token only, answers in clear): every getter is typed, so a value of the wrong
   JSON type is a ``TypeError`` in that client.
-- fadysaoudy/ar24_test_technique (Laravel, 2023, an AR24 technical test; its comments report answers of
-  AR24's sandbox).
+- fadysaoudy/ar24_test_technique (Laravel, 2023, an AR24 technical test; its AR24 URL, token and key come
+  from its configuration).
 - segnashare/app ``src/lib/ar24/`` (TypeScript).
 """
 
@@ -134,8 +134,9 @@ def test_signing_up_an_existing_email_answers_user_not_created(emulator):
     """No public client knows a ``user_already_exist`` slug. fxmauricard's list of POST user errors
     (src/Infrastructure/Ar24/Http/User/UserClient.php::create, copied from AR24's documentation) ends
     with ``user_not_created``; fadysaoudy/ar24_test_technique, app/Helpers/ApiResponseHandler.php
-    (commit 0460cdb), run against AR24's sandbox, turns ``user_not_created`` into
-    ``UserAlreadyExistException``. The emulator answers ``user_already_exist``."""
+    (commits db4f2e4 and a82331c; its next commit maps every slug to a plain message again) turns
+    ``user_not_created`` into ``UserAlreadyExistException`` ("An AR24 account already exists with this
+    email address"). The emulator answered ``user_already_exist``."""
     assert ok(signed(emulator, "POST", "user", SIGN_UP))
     answer = signed(emulator, "POST", "user", SIGN_UP)
     assert (answer["status"], answer["slug"]) == ("ERROR", "user_not_created")
