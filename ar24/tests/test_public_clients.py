@@ -28,7 +28,7 @@ from ar24.client import AR24Client, normalize
 from ar24.emulator import EmulatorApp
 from ar24.emulator.controls import EmulatorControls
 from ar24.emulator.core import human_size
-from ar24.emulator.profile import ID_PROFILES
+from ar24.emulator.profile import DEFAULT_PROFILE, ID_PROFILES
 from ar24.pdf import make_pdf
 
 from .conftest import KEY, TOKEN
@@ -110,8 +110,9 @@ def test_one_id_profile_gives_string_user_and_file_ids_and_an_int_mail_id():
     ``EmailResponse::getId(): ?int`` returns the ``id`` of a mail object (its README passes it to
     ``getEmailInformations`` right after sending). Under ``--ids string`` the mail id is a string
     (TypeError in EmailResponse::getId); under ``--ids int`` the user id is a number (TypeError in
-    UserConfiguration). Files: src/Connected/Ar24/Client.php, Component/UserConfiguration.php,
-    Response/AttachmentUploadedResponse.php, Response/EmailResponse.php."""
+    UserConfiguration). The ``live`` profile, the emulator's default, serves it. Files:
+    src/Connected/Ar24/Client.php, Component/UserConfiguration.php, Response/AttachmentUploadedResponse.php,
+    Response/EmailResponse.php."""
     served = {ids: what_connected_company_reads(ids) for ids in ID_PROFILES}
     fitting = [
         ids
@@ -119,6 +120,7 @@ def test_one_id_profile_gives_string_user_and_file_ids_and_an_int_mail_id():
         if isinstance(user_id, str) and isinstance(file_id, str) and type(mail_id) is int
     ]
     assert fitting, "no id profile serves what connected-company reads: %r" % served
+    assert DEFAULT_PROFILE in fitting, "the emulator answers as the live API by default"
 
 
 def test_one_id_profile_gives_send_fail_as_a_json_boolean():
@@ -127,6 +129,7 @@ def test_one_id_profile_gives_send_fail_as_a_json_boolean():
     ``send_fail`` is true, false or null; "0" (string profile) and 0 (int profile) both raise."""
     served = {ids: what_connected_company_reads(ids)[3] for ids in ID_PROFILES}
     assert any(isinstance(value, bool) for value in served.values()), served
+    assert served[DEFAULT_PROFILE] is False, served
 
 
 # ---------------------------------------------------------------- sign-up
@@ -146,7 +149,7 @@ def test_the_user_object_never_carries_the_sign_up_password(emulator):
     """fxmauricard's data/examples/user/create-user-*.json and fadysaoudy's
     app/Http/Requests/DTO/User/UserCreateRequest.php send a ``password`` at sign-up; AR24's user object
     (fxmauricard, src/Infrastructure/Ar24/Http/User/Model/User.php, 40 fields) has none. The emulator
-    stores every posted field and gives the password back, on POST user and on every GET user."""
+    used to store every posted field and give the password back, on POST user and on every GET user."""
     created = ok(signed(emulator, "POST", "user", dict(SIGN_UP, password="S3cret-pass!")))
     assert "password" not in created
     assert "password" not in ok(signed(emulator, "GET", "user", {"id_user": created["id"]}))
@@ -154,8 +157,8 @@ def test_the_user_object_never_carries_the_sign_up_password(emulator):
 
 def test_the_user_object_names_the_phone_as_ar24_does(emulator):
     """AR24's user object names the phones ``c_phone`` and ``c_mobile`` (fxmauricard,
-    src/Infrastructure/Ar24/Http/User/Model/User.php); there is no ``phone``. The emulator keeps and
-    echoes any posted field, so a sign-up that sends ``phone`` looks kept although AR24 ignores it."""
+    src/Infrastructure/Ar24/Http/User/Model/User.php); there is no ``phone``. The emulator used to keep
+    and echo any posted field, so a sign-up that sent ``phone`` looked kept although AR24 ignores it."""
     created = ok(signed(emulator, "POST", "user", dict(SIGN_UP, phone="+33612345678", c_phone="+33145678901")))
     assert created.get("c_phone") == "+33145678901"
     assert "phone" not in created
@@ -165,14 +168,14 @@ def test_a_siret_no_company_has_is_refused(emulator):
     """AR24 looks the SIRET up: fxmauricard's text for ``error_company_siret``
     (src/Infrastructure/Ar24/Http/User/UserClient.php::create) is "Please specify a valid company_siret
     (No company has been found with this company_siret)". 12345678900012 has 14 digits but fails the
-    Luhn check every SIRET satisfies, so no company has it; the emulator only counts the digits."""
+    Luhn check every SIRET satisfies, so no company has it; the emulator used to count the digits only."""
     answer = signed(emulator, "POST", "user", dict(SIGN_UP, company_siret="12345678900012"))
     assert (answer["status"], answer.get("slug")) == ("ERROR", "error_company_siret")
 
 
 def test_the_user_list_is_sorted_as_asked(emulator, controls):
     """fxmauricard, src/Infrastructure/Ar24/Http/User/UserClient.php::list sends ``max``, ``start`` and
-    ``sort`` (ASC or DESC, "Sort by ID") to GET user/list; the emulator ignores ``sort`` there."""
+    ``sort`` (ASC or DESC, "Sort by ID") to GET user/list; the emulator used to ignore ``sort`` there."""
     first = controls.sender("first@example.com")["id_user"]
     second = controls.sender("second@example.com")["id_user"]
     users = ok(signed(emulator, "GET", "user/list", {"max": 10, "start": 0, "sort": "DESC"}))["users"]
@@ -184,8 +187,8 @@ def test_the_attachments_of_a_letter_come_in_the_uploaded_file_shape(emulator, s
     """fxmauricard, src/Infrastructure/Ar24/Http/Attachment/AttachmentClient.php reads GET attachment?id=
     (listByRegisteredMailId) into the same ``Attachment`` model as GET user/attachment (listByUserId):
     ``id_api_attachment, hash, filesize, filename, id_user, upload_date, api_id``
-    (Attachment/Model/Attachment.php). The emulator answers a mail's ``attachments_details`` shape
-    there, so that client reads an attachment whose every field is null."""
+    (Attachment/Model/Attachment.php). The emulator used to answer a mail's ``attachments_details``
+    shape there, so that client read an attachment whose every field was null."""
     file_id = pdf_upload(emulator, sender["id_user"])
     mail = ok(signed(emulator, "POST", "mail", dict(LETTER, id_user=sender["id_user"], attachment=[file_id])))
     (item,) = ok(signed(emulator, "GET", "attachment", {"id": mail["id"]}))["attachments"]
@@ -213,8 +216,8 @@ def test_from_name_is_written_as_in_ar24s_example(emulator, controls):
 def test_messages_follow_accept_language(emulator):
     """AR24 answers in French unless ``Accept-Language`` asks for en or nl (slugs never change);
     fxmauricard sends ``Accept-Language: en`` on every call for that reason
-    (src/Infrastructure/Ar24/Security/HeadersFactory.php::buildHeaders). The emulator's messages are
-    the same whatever the header."""
+    (src/Infrastructure/Ar24/Security/HeadersFactory.php::buildHeaders). The emulator's messages
+    used to be the same whatever the header."""
     params = {"id_user": 999999}
     default = signed(emulator, "GET", "user", params)
     english = signed(emulator, "GET", "user", params, headers={"Accept-Language": "en"})
@@ -259,8 +262,8 @@ ENGLISH_TEXTS = [
 @pytest.mark.parametrize("slug, method, path, fields, text", ENGLISH_TEXTS, ids=[case[0] for case in ENGLISH_TEXTS])
 def test_english_messages_are_ar24s_own_texts(emulator, slug, method, path, fields, text):
     """With ``Accept-Language: en`` AR24's ``message`` is its documented English text, which independent
-    clients quote word for word; the emulator sends the module's own advice (for example "fill it in the
-    settings") as if AR24 had said it."""
+    clients quote word for word; the emulator used to send the module's own advice (for example "fill it
+    in the settings") as if AR24 had said it."""
     values = fields()
     headers = {"Accept-Language": "en"}
     if "date" in values:
@@ -359,8 +362,8 @@ class EnvelopeSession:
 
 def test_the_client_reads_a_result_encrypted_inside_a_clear_answer():
     """segnashare's client decrypts ``result`` when it is a string and reads status and result from the
-    clear text; the documented test vector (whole body encrypted) fits both readings. The client returns
-    the ciphertext itself as the result instead."""
+    clear text; the documented test vector (whole body encrypted) fits both readings. The client used to
+    return the ciphertext itself as the result."""
     user = {"id": "5001", "email": "syndic@example.com", "confirmed": "1"}
     client = AR24Client("http://127.0.0.1:9/api/", TOKEN, KEY, session=EnvelopeSession(user), max_retries=0)
     assert client.get_user(id_user=5001) == {"id": 5001, "email": "syndic@example.com", "confirmed": 1}
