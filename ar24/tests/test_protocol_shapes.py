@@ -145,7 +145,7 @@ def test_ids_flags_and_prices_are_typed_as_the_profile_says(emulator, sender):
     assert (type(mail["id"]), type(file_id), type(user["id"])) == types
 
 
-def test_the_client_sees_the_same_values_in_both_profiles(client, controls, sender):
+def test_the_client_sees_the_same_values_in_every_profile(client, controls, sender):
     """The client settles every type in one place: ints for ids, counts and flags, floats for prices."""
     file_id = client.upload_attachment(sender["id_user"], make_pdf(["Annexe"]), "annexe.pdf")
     mail = client.send_mail(
