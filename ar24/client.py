@@ -279,6 +279,7 @@ class AR24Client:
                 payload = None
             if payload is None:
                 raise AR24TransportError(_lt("AR24 sent an unreadable answer."), name, maybe_processed=True)
+        payload = self._opened_envelope(payload, date)
         status = str(payload.get("status", "")).upper()
         if status == "SUCCESS":
             return normalize(payload.get("result"))
@@ -287,6 +288,25 @@ class AR24Client:
         if status == "ERROR":
             raise AR24ApiError(payload.get("slug"), payload.get("message"), route=name)
         raise AR24TransportError(_lt("AR24 sent an answer of unknown status %r.", status), name, maybe_processed=True)
+
+    def _opened_envelope(self, payload, date):
+        """A clear SUCCESS answer whose ``result`` is itself a ciphertext, opened.
+
+        segnashare's client (src/lib/ar24/client.ts, parseAr24Response) reads AR24 that way: a clear
+        JSON object whose ``result`` string decrypts, with the request's date, to the whole answer
+        ``{"status": ..., "result": ...}``. Only a string ``result`` is tried; one that does not decrypt
+        to JSON stays as it came (a result may be plain text).
+        """
+        result = payload.get("result")
+        if str(payload.get("status", "")).upper() != "SUCCESS" or not isinstance(result, str) or not result:
+            return payload
+        try:
+            inner = json.loads(crypto.decrypt_body(result, date, self.private_key))
+        except (crypto.DecryptionError, ValueError):
+            return payload
+        if isinstance(inner, dict) and "status" in inner:
+            return inner
+        return dict(payload, result=inner)
 
     def _paged(self, name, params, page_size=None):
         """Yield every row of a list route, one call per page.

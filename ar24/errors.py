@@ -24,7 +24,7 @@ SLUG_MESSAGES = {
     "email_wrong_format": _lt("The e-mail address is malformed."),
     "error_country": _lt("The country must be an ISO code of two letters (FR)."),
     "error_gender": _lt("The gender must be M or F."),
-    "error_company_siret": _lt("The SIRET number is invalid (14 digits expected)."),
+    "error_company_siret": _lt("AR24 found no company with this SIRET number: check the SIRET of the company."),
     "missing_company_siret": _lt("A professional in France needs the company's SIRET number (14 digits)."),
     "missing_company_tva": _lt("A professional in another EU country needs the company's intra-EU VAT number."),
     "user_not_created": _lt("AR24 could not create the account: try again later or contact AR24."),

@@ -132,6 +132,11 @@ FLAG_KEYS = frozenset(
 )
 FLAG_PREFIXES = ("req_notify_", "notify_", "notif_")
 DECIMAL_KEYS = frozenset({"price_ht"})
+# Where the live API departs from "everything a string": connected-company's client, strict-typed and
+# written against the live API, reads a mail object's ``id`` as an int (EmailResponse::getId(): ?int)
+# and its ``send_fail`` as a bool (isSendFail(): ?bool), while user ids and file ids are strings.
+LIVE_MAIL_NUMBER_KEYS = frozenset({"id"})
+LIVE_MAIL_BOOLEAN_KEYS = frozenset({"send_fail"})
 # Proof of deposit, issued when AR24 accepts a letter (the deposit and sending proof "ev" follows)
 DEPOSIT_PROOF = ("dp", "proof_dp_url")
 
@@ -142,6 +147,8 @@ PUBLIC_CLIENTS = {
     "connected-company": "connected-company/php-ar24-client (PHP with strict types, 2019-2022)",
     "mighty": "octolo/mighty, applications/messenger/backends/emailar/ar24.py (Django)",
     "segnashare": "segnashare/app, src/lib/ar24/ (TypeScript)",
+    "fadysaoudy": "fadysaoudy/ar24_test_technique (Laravel, 2023, an AR24 technical test)",
+    "ridhasofteam": "ridhasofteam/ar24 (Symfony, an AR24 technical test)",
 }
 
 # [ASSUMED] choices. key -> (what AR24 does not publish, what this project does, which public
@@ -233,29 +240,59 @@ ASSUMPTIONS = {
     ),
     "id-types": (
         "JSON types of ids, counts, 0/1 flags and prices",
-        "strings or numbers, read alike by the client in one place; the emulator serves strings (--ids "
-        "string, the default) or numbers (--ids int); price_ht a decimal",
-        "connected-company (strict types: user and file ids declared string), fxmauricard (flags written "
-        '"1"/"0" in its sample requests)',
+        "the live API mixes them: user ids and file ids strings, a mail's id a number, send_fail a boolean; "
+        "counts, the other flags and price_ht strings (--ids live, the emulator's default); the emulator also "
+        "serves strings throughout (--ids string) or numbers (--ids int); the client reads them all alike",
+        "connected-company (strict types, written against the live API: user and file ids string, a mail's id "
+        'int, send_fail bool); fxmauricard (flags written "1"/"0" in its sample requests); counts, the '
+        "other flags and prices: none",
     ),
     "user-attachment-item": (
-        "Items of GET user/attachment",
+        "Items of GET user/attachment and GET attachment?id=<mail>",
         "{id_api_attachment, hash (SHA-256 of the file), filesize, filename, id_user, upload_date, api_id} "
-        "in result.attachments",
-        "fxmauricard (the keys; not what hash digests)",
+        "in result.attachments, on both routes (a mail's attachments_details is another shape)",
+        "fxmauricard (the keys, one model for both routes; not what hash digests)",
     ),
     "mail-object-fields": (
         "Format of some mail object fields",
-        'to_name "Company Firstname Lastname", human_file_size like "8.5 Mb", req_notify_ev/ar/rf/ng 0/1, '
-        "proof_dp_url (proof of deposit) once AR24 accepted the letter",
-        "fxmauricard (to_name, req_notify_*), connected-company (proof_dp_url); the formats: none",
+        'to_name "Company Firstname Lastname"; human_file_size in decimal units ("8.5 Mb" for 8,515,845 '
+        'bytes); from_name last name first ("Dupont Marie"); req_notify_ev/ar/rf/ng 0/1; proof_dp_url '
+        "(proof of deposit) once AR24 accepted the letter",
+        "fxmauricard (to_name, req_notify_*, and AR24's documented example it copies: human_file_size and "
+        "from_name, read from that one example), connected-company (proof_dp_url)",
     ),
     "signup-errors": (
         "Errors of POST user",
         "missing_address, missing_city, missing_zipcode, missing_country, missing_company_siret (professional "
-        "in France), missing_company_tva (professional elsewhere in the EU), error_company_siret, "
-        "user_not_created; message is a sentence",
-        "fxmauricard (every slug; when the VAT number is needed: none)",
+        "in France), missing_company_tva (professional elsewhere in the EU), error_company_siret (AR24 finds no "
+        "company: the emulator refuses a SIRET failing INSEE's check digit, La Poste's rule included), "
+        "user_not_created (also for an e-mail AR24 already knows: there is no user_already_exist); the module "
+        "then asks for access to the existing account",
+        "fxmauricard (every slug; error_company_siret means no company has the SIRET), fadysaoudy "
+        "(user_not_created read as the user already exists); when the VAT number is needed: none",
+    ),
+    "user-object": (
+        "Fields of the user object",
+        "the 40 fields of AR24's user model plus is_identity_verified, nothing else: never the sign-up "
+        "password, nor a posted field AR24 does not know; the phones are c_phone and c_mobile: the module "
+        "sends the sender's phone as c_mobile when it is a mobile number, as c_phone otherwise, and no password",
+        "fxmauricard (the 40 fields, c_phone and c_mobile; which number goes where: none), ridhasofteam (signs "
+        "up without a password)",
+    ),
+    "messages": (
+        "Language and wording of message",
+        "French unless Accept-Language asks for en or nl; the English texts as public clients quote them; "
+        "French texts: the emulator's rendering of the English (AR24's are not public); nl: the emulator "
+        "answers English (AR24's Dutch texts are not public); the module shows its own sentence for every "
+        "slug it knows, AR24's message only for one it does not",
+        "fxmauricard (sends Accept-Language: en on every call; the English texts), fadysaoudy (the same "
+        "English texts); the French texts: none",
+    ),
+    "result-envelope": (
+        "Where a SUCCESS answer is encrypted",
+        "the whole body (AR24's documented vector); the client also opens a clear JSON answer whose result "
+        "is the ciphertext of the whole answer",
+        "segnashare (reads result that way); the documented vector fits both readings",
     ),
     "upload-checks": (
         "Which uploads AR24 refuses besides empty or too big ones",

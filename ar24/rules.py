@@ -274,6 +274,37 @@ def check_postal_address(street, street2, zip, city, country_code, name=None, co
     return problems + _layout_problems(lines)
 
 
+# --- company numbers ---------------------------------------------------------------------------
+
+# INSEE: a SIRET is the company's SIREN (9 digits) followed by the establishment's number (5 digits);
+# the SIREN and the whole SIRET each pass the Luhn check. The known exception is La Poste (SIREN
+# 356 000 000): its establishments' SIRETs have a sum of digits that is a multiple of 5 instead; its
+# head office (356 000 000 00048) passes Luhn like any other.
+LA_POSTE_SIREN = "356000000"
+LA_POSTE_HEAD_OFFICE_SIRET = "35600000000048"
+
+
+def _luhn(digits):
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def is_valid_siret(value):
+    """True when ``value`` (14 digits, spaces allowed) is a number INSEE could have given as a SIRET.
+
+    A number failing this check belongs to no company (a digit is mistyped): AR24, which looks the
+    SIRET up, refuses it (``error_company_siret``)."""
+    digits = re.sub(r"\s", "", value or "")
+    if not re.fullmatch(r"\d{14}", digits):
+        return False
+    if digits.startswith(LA_POSTE_SIREN) and digits != LA_POSTE_HEAD_OFFICE_SIRET:
+        return sum(int(digit) for digit in digits) % 5 == 0
+    return _luhn(digits[:9]) and _luhn(digits)
+
+
 # --- legal deadlines ---------------------------------------------------------------------------
 
 DAY_NAMES = (

@@ -12,6 +12,11 @@ from ..tools import RELOAD, ar24_user_error, notification
 
 _logger = logging.getLogger(__name__)
 
+# AR24 has no slug of its own for signing up an e-mail it already knows: it answers user_not_created
+# (public clients: fxmauricard's list of sign-up errors ends with it, fadysaoudy reads it as "the user
+# already exists"). user_already_exist was this module's earlier reading, still understood.
+ACCOUNT_MAY_EXIST_SLUGS = ("user_not_created", "user_already_exist")
+
 AR24_USER_FIELDS = [
     "ar24_email",
     "ar24_gender",
@@ -257,11 +262,18 @@ class ResUsers(models.Model):
         """Ask AR24 to let this database act for an existing AR24 account (the LSC manual: "Autoriser le compte")."""
         self.ensure_one()
         self._ar24_check_can_manage()
+        return self._ar24_request_access()
+
+    def _ar24_request_access(self, refusal=None):
+        """The access request of ``action_ar24_authorize``. ``refusal``: AR24's answer to the sign-up
+        that led here; when AR24 knows no account for the e-mail either, that refusal is the reason."""
         email = self._ar24_normalized_email()
         client = self.company_id._ar24_client()
         try:
             result = client.request_access(email)
         except AR24ApiError as exc:
+            if exc.slug == "user_not_exist" and refusal is not None:
+                raise ar24_user_error(self.env, refusal, self) from refusal
             if exc.slug == "user_not_exist":
                 raise UserError(
                     self.env._(
@@ -318,8 +330,9 @@ class ResUsers(models.Model):
         try:
             account = client.create_user(**values)
         except AR24ApiError as exc:
-            if exc.slug == "user_already_exist":
-                return self.action_ar24_authorize()
+            if exc.slug in ACCOUNT_MAY_EXIST_SLUGS:
+                # most likely AR24 already has an account for this e-mail: ask for access to it
+                return self._ar24_request_access(refusal=exc)
             raise ar24_user_error(self.env, exc, self) from exc
         except AR24Error as exc:
             raise ar24_user_error(self.env, exc, self) from exc
@@ -355,6 +368,16 @@ class ResUsers(models.Model):
         siret = "".join(ch for ch in (company.company_registry or "") if ch.isdigit())
         if len(siret) != 14:
             missing.append(self.env._("SIRET (14 digits) in the Company ID of %(company)s", company=company.name))
+        elif not rules.is_valid_siret(siret):
+            # AR24 would refuse it (error_company_siret): no company has a number failing INSEE's check
+            missing.append(
+                self.env._(
+                    "a valid SIRET in the Company ID of %(company)s: %(siret)s is not one (its check digit does "
+                    "not match, a digit is probably mistyped)",
+                    company=company.name,
+                    siret=company.company_registry,
+                )
+            )
         if missing:
             raise UserError(self.env._("%(user)s: AR24 needs %(missing)s.", user=self.name, missing=", ".join(missing)))
         names = (self.name or "").strip().split(" ", 1)
@@ -372,9 +395,19 @@ class ResUsers(models.Model):
             "zipcode": company.zip,
             "city": company.city,
             "country": company.country_id.code,
-            "phone": self._ar24_e164(self.phone or company.phone, company.country_id.code),
         }
+        values.update(self._ar24_phone(self.phone or company.phone, company.country_id.code))
         return values
+
+    @api.model
+    def _ar24_phone(self, number, country_code):
+        """The sender's phone as AR24's user object names it (fxmauricard, User.php): ``c_mobile`` for a
+        mobile number, ``c_phone`` otherwise; nothing when it cannot be read (AR24 ignores a "phone")."""
+        e164 = self._ar24_e164(number, country_code)
+        if not e164:
+            return {}
+        mobile = phonenumbers.number_type(phonenumbers.parse(e164)) == phonenumbers.PhoneNumberType.MOBILE
+        return {"c_mobile" if mobile else "c_phone": e164}
 
     @api.model
     def _ar24_e164(self, number, country_code):

@@ -170,7 +170,7 @@ class Bench:
                 "zip": "83700",
                 "city": "Saint-Raphaël",
                 "country_id": self.env.ref("base.fr").id,
-                "company_registry": "123 456 789 00012",
+                "company_registry": "123 456 782 00010",
                 "ar24_environment": "custom",
                 "ar24_api_url": self.api_url,
                 "ar24_token": self.token,

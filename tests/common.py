@@ -34,13 +34,14 @@ def every_logger_at_debug():
 class AR24Mixin:
     """Each test class gets its own emulator (reset before every test) and company settings.
 
-    The emulator answers as the live AR24 does (ids, flags and prices as strings) unless a class
-    sets ``AR24_ID_PROFILE = "int"``. The letters' PDFs are rendered for real, by wkhtmltopdf,
+    The emulator answers as the live AR24 does (user and file ids, flags and prices as strings, a
+    letter's id a number, its send_fail a boolean) unless a class sets ``AR24_ID_PROFILE`` to
+    ``"string"`` or ``"int"``. The letters' PDFs are rendered for real, by wkhtmltopdf,
     through the module's production path: AR24 (and the emulator) refuse an upload named PDF
     that is not one, and Odoo's test mode would otherwise render HTML.
     """
 
-    AR24_ID_PROFILE = "string"
+    AR24_ID_PROFILE = "live"
 
     @classmethod
     def setUpClass(cls):
@@ -63,7 +64,7 @@ class AR24Mixin:
                 "zip": "83700",
                 "city": "Saint-Raphaël",
                 "country_id": cls.env.ref("base.fr").id,
-                "company_registry": "123 456 789 00012",
+                "company_registry": "123 456 782 00010",
                 "phone": "04 94 12 34 56",
                 "ar24_environment": "custom",
                 "ar24_api_url": cls.emulator.api_url,

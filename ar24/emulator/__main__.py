@@ -6,7 +6,7 @@ import signal
 import sys
 
 from ..routes import DATE_GRACE_SECONDS
-from .profile import ID_PROFILES
+from .profile import DEFAULT_PROFILE, ID_PROFILES
 from .server import EmulatorApp
 
 
@@ -31,8 +31,9 @@ def main(argv=None):
     parser.add_argument(
         "--ids",
         choices=ID_PROFILES,
-        default="string",
-        help="JSON type of ids, 0/1 flags and prices in answers: strings as the live AR24, or numbers",
+        default=DEFAULT_PROFILE,
+        help="JSON types of ids, 0/1 flags and prices in answers: as the live AR24 (user and file ids strings, "
+        "mail ids numbers, send_fail a boolean), strings throughout, or numbers",
     )
     parser.add_argument("--send-delay", type=float, default=0.0, help="seconds before a letter becomes sent")
     parser.add_argument("--verbose", action="store_true")

@@ -52,8 +52,12 @@ class EmulatorControls:
         return self.post("mails/%d/%s" % (id_mail, action))
 
     def id_profile(self, ids):
-        """Type ids, 0/1 flags and prices as ``string`` (the live AR24) or ``int`` from now on."""
+        """Type ids, 0/1 flags and prices as ``live`` (the live AR24), ``string`` or ``int`` from now on."""
         return self.faults(ids=ids)
+
+    def refuse_next(self, route, slug):
+        """AR24 refuses the next call of ``route`` (a name of ``routes.ROUTES``) with ``slug``."""
+        return self.faults(script=[{"route": route, "kind": "refuse", "slug": slug}])
 
     def advance(self, days=0, seconds=0):
         return self.post("clock", advance_days=days, advance_seconds=seconds)

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 import pyotp
 
 from .. import crypto
-from ..errors import readable_message
 from ..pdfcheck import is_pdf, page_count
 from ..routes import (
     DEPOSIT_PROOF,
@@ -25,6 +24,8 @@ from ..routes import (
     PRICES,
     PROOFS,
 )
+from ..rules import is_valid_siret
+from .profile import MailObject
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FORBIDDEN_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|form)\b|\son\w+\s*=", re.I)
@@ -45,8 +46,20 @@ USER_REQUIRED = (
 )
 # [ASSUMED] a professional outside France but in the EU must give his intra-EU VAT number
 EU_COUNTRIES = frozenset("AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
-# AR24's own wording of the date refusal (quoted by public clients); the others are sentences too
-AR24_MESSAGES = {"expired_date": "Given datetime is older than current datetime"}
+# AR24's user object, field by field (fxmauricard, src/Infrastructure/Ar24/Http/User/Model/User.php,
+# plus is_identity_verified): nothing else is served, not the sign-up password, nor a field AR24
+# does not know (a "phone" is dropped: AR24 names the phones c_phone and c_mobile).
+USER_OBJECT_FIELDS = frozenset(
+    """id firstname lastname name email gender statut company company_siret company_tva country address1
+    address2 zipcode city notif_billing billing_email confirmed cgu notify_ev notify_ar notify_rf notify_ng
+    notify_bc notify_consent notify_eidas_to_valid notify_recipient_update notify_waiting_ar_answer
+    is_legal_entity custom_ref company_activity c_phone c_mobile notify_dp payment_active billing_tva creation
+    notif_cgu notif_profil_uncomplete is_payment_possible is_identity_verified""".split()
+)
+# ... of which AR24 computes these; a sign-up keeps the others it was given
+USER_COMPUTED_FIELDS = frozenset(
+    "id name email creation payment_active is_payment_possible is_identity_verified".split()
+)
 # Statuses of a letter AR24 holds before and without its sending
 UNSENT_STATUSES = ("to_valid", "not_valided", "waiting")
 # Recipient's postal address: parameter of POST mail -> key of the mail object
@@ -54,12 +67,13 @@ PAPER_ADDRESS = (("to_address1", "address1"), ("to_address2", "address2"), ("to_
 
 
 class ApiError(Exception):
-    """AR24's refusal: a slug and a sentence (AR24's ``message`` is a sentence, never the slug)."""
+    """AR24's refusal, by its slug. The HTTP front words it as AR24 does in the request's language
+    (``messages.text``); ``detail`` says more to the test controls and the logs, never to the API."""
 
-    def __init__(self, slug, message=None):
+    def __init__(self, slug, detail=None):
         super().__init__(slug)
         self.slug = slug
-        self.message = message or AR24_MESSAGES.get(slug) or str(readable_message(slug))
+        self.detail = detail
 
 
 def _first(params, key, default=None):
@@ -82,12 +96,18 @@ def _zipcode(params):
 
 
 def human_size(size):
-    """A file size as AR24 writes it in ``human_file_size`` ("8.5 Mb")."""
-    if size >= 1024 * 1024:
-        return "%.1f Mb" % (size / (1024 * 1024))
-    if size >= 1024:
-        return "%.1f Kb" % (size / 1024)
+    """A file size as AR24 writes it in ``human_file_size``: decimal units, as its documented example
+    gives 8,515,845 bytes as "8.5 Mb" (fxmauricard, RegisteredMailDataTransformerTest.php)."""
+    if size >= 1000 * 1000:
+        return "%.1f Mb" % (size / (1000 * 1000))
+    if size >= 1000:
+        return "%.1f Kb" % (size / 1000)
     return "%d b" % size
+
+
+def _order(p):
+    """SQL order of a list route: ``sort=DESC`` lists the highest ids first (AR24 sorts by id)."""
+    return "DESC" if (_first(p, "sort") or "").upper() == "DESC" else "ASC"
 
 
 def _int(params, key, default=None):
@@ -141,7 +161,7 @@ class Emulator:
 
     def _public_user(self, user):
         methods = self._payment_methods(user["id"])
-        out = {k: v for k, v in user.items() if k not in ("totp_secret", "access")}
+        out = {k: v for k, v in user.items() if k in USER_OBJECT_FIELDS}
         out.update(
             name=("%s %s" % (user.get("firstname", ""), user.get("lastname", ""))).strip(),
             confirmed=int(user.get("confirmed", 0)),
@@ -167,7 +187,7 @@ class Emulator:
         if not EMAIL_RE.match(email):
             raise ApiError("email_wrong_format")
         if self.store.one("SELECT id FROM users WHERE email = ?", (email,)):
-            raise ApiError("user_already_exist")
+            raise ApiError("user_not_created", "A sender with the e-mail %s already exists." % email)
         secret = pyotp.random_base32()
         data = {
             "firstname": firstname,
@@ -235,8 +255,10 @@ class Emulator:
         if _first(p, "statut") == "professionnel":
             self._check_company_ids(p, country)
         if self.store.one("SELECT id FROM users WHERE email = ?", (email,)):
-            raise ApiError("user_already_exist")
-        data = {k: _first(p, k) for k in p if k not in ("token", "date", "email")}
+            # AR24 has no slug of its own for an e-mail it already knows: its sign-up ends with
+            # user_not_created (fxmauricard; fadysaoudy reads it as "the user already exists")
+            raise ApiError("user_not_created", "An account already exists for %s." % email)
+        data = {k: _first(p, k) for k in p if k in USER_OBJECT_FIELDS - USER_COMPUTED_FIELDS}
         data.update(confirmed=_flag(p, "confirmed"), cgu=_flag(p, "cgu"), access="accepted", creation=self.now_str())
         cur = self.store.execute("INSERT INTO users (email, data) VALUES (?, ?)", (email, json.dumps(data)))
         return self._public_user(self._user(cur.lastrowid))
@@ -247,14 +269,16 @@ class Emulator:
         if country == "FR":
             if not siret:
                 raise ApiError("missing_company_siret")
-            if not re.fullmatch(r"\d{14}", siret):
+            if not is_valid_siret(siret):
+                # AR24 looks the SIRET up ("No company has been found with this company_siret"); the
+                # emulator knows no register: a number that fails INSEE's check belongs to no company
                 raise ApiError("error_company_siret")
         elif country in EU_COUNTRIES and not _first(p, "company_tva"):
             raise ApiError("missing_company_tva")
 
     def api_list_users(self, p):
         start, size = self._page(p)
-        rows = self.store.all("SELECT id FROM users ORDER BY id")
+        rows = self.store.all("SELECT id FROM users ORDER BY id %s" % _order(p))
         users = [
             u for u in (self._user(r["id"], must_be_attached=False) for r in rows) if u.get("access") == "accepted"
         ]
@@ -349,35 +373,40 @@ class Emulator:
             "download_url": "%s/file/%d/%s" % (self.base_url, row["id"], self._sign("file", row["id"])),
         }
 
+    @staticmethod
+    def _uploaded_file(row):
+        """An uploaded file as AR24 lists it, on GET user/attachment and GET attachment?id= alike
+        (fxmauricard reads both into one model, Attachment/Model/Attachment.php): not a mail's
+        ``attachments_details``."""
+        return {
+            "id_api_attachment": row["id"],
+            "hash": row["sha256"],
+            "filesize": row["size"],
+            "filename": row["name"],
+            "id_user": row["id_user"],
+            "upload_date": row["created"],
+            "api_id": "emulator",
+        }
+
     def api_get_mail_attachments(self, p):
         mail = self._mail(_first(p, "id"))
-        return {"attachments": mail["attachments_details"]}
+        rows = [
+            self.store.one("SELECT id, id_user, name, size, sha256, created FROM attachments WHERE id = ?", (file_id,))
+            for file_id in mail["attachments"]
+        ]
+        return {"attachments": [self._uploaded_file(row) for row in rows if row is not None]}
 
     def api_list_user_attachments(self, p):
-        """The sender's uploaded files, in AR24's item shape for this route (not a mail's
-        ``attachments_details``)."""
+        """The sender's uploaded files, in AR24's item shape for uploaded files."""
         user = self._user(_first(p, "id_user"))
         start, size = self._page(p)
-        order = "DESC" if (_first(p, "sort") or "").upper() == "DESC" else "ASC"
         rows = self.store.all(
             "SELECT id, id_user, name, size, sha256, created FROM attachments WHERE id_user = ? "
-            "ORDER BY id %s LIMIT ? OFFSET ?" % order,
+            "ORDER BY id %s LIMIT ? OFFSET ?" % _order(p),
             (user["id"], size, start),
         )
         total = self.store.one("SELECT COUNT(*) AS n FROM attachments WHERE id_user = ?", (user["id"],))["n"]
-        items = [
-            {
-                "id_api_attachment": r["id"],
-                "hash": r["sha256"],
-                "filesize": r["size"],
-                "filename": r["name"],
-                "id_user": r["id_user"],
-                "upload_date": r["created"],
-                "api_id": "emulator",
-            }
-            for r in rows
-        ]
-        return {"attachments": items, "total": total}
+        return {"attachments": [self._uploaded_file(row) for row in rows], "total": total}
 
     def attachment_content(self, file_id, signature):
         if not secrets.compare_digest(signature, self._sign("file", file_id)):
@@ -482,7 +511,8 @@ class Emulator:
         mail = {
             "type": product,
             "date": now.strftime(crypto.DATE_FORMAT),
-            "from_name": ("%s %s" % (user.get("firstname", ""), user.get("lastname", ""))).strip(),
+            # [ASSUMED] last name first, as AR24's documented example names Marie Dupont "Dupont Marie"
+            "from_name": ("%s %s" % (user.get("lastname", ""), user.get("firstname", ""))).strip(),
             "from_email": user["email"],
             "to_name": " ".join(part for part in (company, first, last) if part),
             "to_firstname": first,
@@ -584,7 +614,7 @@ class Emulator:
             out[url_key] = self.proof_url(mail["id"], kind) if kind in proofs else ""
         out["pdf_content"] = self.proof_url(mail["id"], "content")
         out["zip"] = ""
-        return out
+        return MailObject(out)
 
     def api_get_mail(self, p):
         self.tick()
@@ -611,9 +641,8 @@ class Emulator:
             wanted = [int(i) for i in ids if str(i).strip().isdigit()]
             where.append("id IN (%s)" % ",".join("?" * len(wanted)) if wanted else "0")
             args.extend(wanted)
-        order = "DESC" if (_first(p, "sort") or "").upper() == "DESC" else "ASC"
         rows = self.store.all(
-            "SELECT * FROM mails WHERE %s ORDER BY id %s LIMIT ? OFFSET ?" % (" AND ".join(where), order),
+            "SELECT * FROM mails WHERE %s ORDER BY id %s LIMIT ? OFFSET ?" % (" AND ".join(where), _order(p)),
             args + [size, start],
         )
         return [self._mail_out(dict(json.loads(r["data"]), id=r["id"], status=r["status"])) for r in rows]

@@ -1,14 +1,37 @@
-"""How the emulator types the JSON it serves: the live AR24's strings, or plain numbers.
+"""How the emulator types the JSON it serves: as the live AR24, as strings throughout, or as numbers.
 
-Clients written against the live API read ids, counts and 0/1 flags as strings ("5001", "1")
-and prices as decimals ("3.90"); AR24's documentation shows numbers. The emulator keeps numbers
-inside and, under the ``string`` profile (its default), answers as the live API does, so that a
-client that compares a string id with a number fails here rather than in production.
+Public clients disagree on AR24's JSON types because AR24 mixes them. connected-company's client is
+strict-typed (PHP ``declare(strict_types=1)``) and was written against the live API: a value of the
+wrong JSON type is a TypeError there, so its getters are the best evidence of what the live API sends.
+It reads user ids and file ids as strings ("5001"), a mail object's ``id`` as an int and its
+``send_fail`` as a bool. AR24's documentation shows numbers throughout.
+
+- ``live`` (the default): that mix. What connected-company does not read (counts, other flags, prices)
+  is typed as under ``string``.
+- ``string``: every id, count and 0/1 flag a string, prices decimals ("3.90").
+- ``int``: numbers, as AR24's documentation writes them.
+
+The emulator keeps numbers inside; a client must read every profile alike (``ar24.client.normalize``),
+so that comparing a string id with a number fails here rather than in production.
 """
 
-from ..routes import DECIMAL_KEYS, FLAG_KEYS, FLAG_PREFIXES, ID_LIST_KEYS, INTEGER_KEYS
+from ..routes import (
+    DECIMAL_KEYS,
+    FLAG_KEYS,
+    FLAG_PREFIXES,
+    ID_LIST_KEYS,
+    INTEGER_KEYS,
+    LIVE_MAIL_BOOLEAN_KEYS,
+    LIVE_MAIL_NUMBER_KEYS,
+)
 
-ID_PROFILES = ("string", "int")
+ID_PROFILES = ("live", "string", "int")
+DEFAULT_PROFILE = "live"
+
+
+class MailObject(dict):
+    """A mail object as the emulator builds it: under the ``live`` profile its id and ``send_fail``
+    are typed apart from the other ids and flags."""
 
 
 def check_profile(ids):
@@ -22,7 +45,11 @@ def present(value, ids, key=None):
     if ids == "int":
         return value
     if isinstance(value, dict):
-        return {k: present(v, ids, k) for k, v in value.items()}
+        typed = {k: present(v, ids, k) for k, v in value.items()}
+        if ids == "live" and isinstance(value, MailObject):
+            typed.update({k: int(value[k]) for k in LIVE_MAIL_NUMBER_KEYS if k in value})
+            typed.update({k: bool(value[k]) for k in LIVE_MAIL_BOOLEAN_KEYS if k in value})
+        return typed
     if isinstance(value, list):
         if key in ID_LIST_KEYS:
             return [present(v, ids) if isinstance(v, (dict, list)) else _text(v) for v in value]

@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from .. import crypto
 from ..pdf import make_pdf
 from ..routes import DATE_GRACE_SECONDS, MAX_ATTACHMENTS_BYTES, MAX_FUTURE_SECONDS, ROUTES
-from . import multipart
+from . import messages, multipart
 from .core import ApiError, Emulator
-from .profile import check_profile, present
+from .profile import DEFAULT_PROFILE, check_profile, present
 from .store import Store
 
 _logger = logging.getLogger(__name__)
@@ -30,7 +30,20 @@ API_PATHS = {(r.method, r.path): name for name, r in ROUTES.items()}
 API_PATHS[("POST", "user/verify")] = "request_identity"
 SECRET_PARAMS = {"token", "otp", "auth_otp_hash"}
 FAULT_KINDS = ("http_500", "maintenance", "timeout", "drop_after")
+# A scripted step may also make AR24 refuse the next call with a slug: {"kind": "refuse", "slug": ...}
+REFUSE = "refuse"
 MAX_BODY = MAX_ATTACHMENTS_BYTES + 1024 * 1024
+MAX_CHUNK_LINE = 1024
+
+
+class BadBody(Exception):
+    """A request body the emulator cannot read to its end: answered with ``code``, connection closed
+    (what is left of the body must not be taken for the next request)."""
+
+    def __init__(self, code, reason):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 class Config:
@@ -48,7 +61,7 @@ class Config:
         webhook_retry_seconds=1.0,
         webhook_max_attempts=48,
         timeout_seconds=3.0,
-        ids="string",
+        ids=DEFAULT_PROFILE,
     ):
         self.token = token
         self.ids = check_profile(ids)  # how ids, flags and prices are typed in answers
@@ -105,18 +118,20 @@ class Config:
                 self.fault_kinds = kinds or list(FAULT_KINDS)
             if "script" in values:
                 self.script = [
-                    dict(route=s.get("route", "*"), kind=s["kind"])
+                    dict(route=s.get("route", "*"), kind=s["kind"], slug=s.get("slug"))
                     for s in values["script"]
-                    if s.get("kind") in FAULT_KINDS
+                    if s.get("kind") in FAULT_KINDS or (s.get("kind") == REFUSE and s.get("slug"))
                 ]
             if "seed" in values:
                 self.random.seed(values["seed"])
 
     def draw_fault(self, route):
+        """The fault of this call: a kind of FAULT_KINDS, "refuse:<slug>" (a scripted refusal) or None."""
         with self.lock:
             for index, step in enumerate(self.script):
                 if step["route"] in ("*", route):
-                    return self.script.pop(index)["kind"]
+                    step = self.script.pop(index)
+                    return "%s:%s" % (REFUSE, step["slug"]) if step["kind"] == REFUSE else step["kind"]
             if self.fault_rate and self.random.random() < self.fault_rate:
                 return self.random.choice(self.fault_kinds)
         return None
@@ -242,15 +257,50 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(404, {"status": "ERROR", "slug": "not_found", "message": "Unknown route."})
         except ConnectionError:
             pass
+        except BadBody as exc:
+            self.close_connection = True
+            self._send(exc.code, {"status": "ERROR", "slug": "bad_request", "message": exc.reason})
         except Exception:  # the emulator must answer, even when it is wrong
             _logger.exception("emulator failure on %s %s", method, self.path)
             self._send(500, {"status": "ERROR", "slug": "emulator_failure", "message": "Emulator failure."})
 
     def _body(self):
-        length = int(self.headers.get("Content-Length") or 0)
+        """The whole request body, by its Content-Length or its chunks: a body left half read would be
+        taken for the next request of this kept-alive connection."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._chunked_body()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise BadBody(400, "Content-Length is not a number.") from None
         if length > MAX_BODY:
-            raise ValueError("body too large")
-        return self.rfile.read(length) if length else b""
+            raise BadBody(413, "Request body too large.")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _chunked_body(self):
+        """A ``Transfer-Encoding: chunked`` body (RFC 9112, 7.1): hexadecimal sizes, chunks, a last
+        chunk of size 0, optional trailer fields, an empty line."""
+        chunks, total = [], 0
+        while True:
+            line = self.rfile.readline(MAX_CHUNK_LINE)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise BadBody(400, "Malformed chunked body.") from None
+            if size < 0:
+                raise BadBody(400, "Malformed chunked body.")
+            if size == 0:
+                break
+            total += size
+            if total > MAX_BODY:
+                raise BadBody(413, "Request body too large.")
+            chunk = self.rfile.read(size)
+            if len(chunk) != size or self.rfile.readline(MAX_CHUNK_LINE) not in (b"\r\n", b"\n"):
+                raise BadBody(400, "Malformed chunked body.")
+            chunks.append(chunk)
+        while self.rfile.readline(MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
+            pass  # trailer fields: none of them matters here
+        return b"".join(chunks)
 
     def _form(self, method):
         """Parameters (PHP arrays folded into lists) and uploaded files {name: (filename, bytes)}."""
@@ -329,23 +379,30 @@ class Handler(BaseHTTPRequestHandler):
             return self._drop()
         if fault == "maintenance" or app.config.maintenance:
             return self._send(200, {"status": "maintenance"})
+        lang = messages.language(self.headers.get("Accept-Language"))
         if name is None:
-            return self._send(200, {"status": "ERROR", "slug": "route_not_found", "message": "Unknown route."})
+            return self._refuse("route_not_found", lang)
         date = params.get("date") if isinstance(params.get("date"), str) else None
         try:
             self._authenticate(params, date)
+            if fault and fault.startswith(REFUSE + ":"):
+                raise ApiError(fault.split(":", 1)[1], "scripted refusal")
             handler = getattr(app.emulator, "api_" + name, None)
             with app.lock:
                 result = app.emulator.upload(params, files) if name == "upload_attachment" else handler(params)
         except ApiError as exc:
             app.record_outcome(exc.slug)
-            return self._send(200, {"status": "ERROR", "slug": exc.slug, "message": exc.message})
+            return self._refuse(exc.slug, lang, name)
         app.record_outcome("SUCCESS")
         if fault == "drop_after":
             return self._drop()  # AR24 did the work but the answer is lost
         payload = {"status": "SUCCESS", "result": present(result, app.config.ids)}
         body = crypto.encrypt_body(json.dumps(payload), date, app.config.private_key)
         self._send(200, body, "text/plain")
+
+    def _refuse(self, slug, lang, route=None):
+        """AR24's refusal: the slug and AR24's own sentence in the request's language."""
+        self._send(200, {"status": "ERROR", "slug": slug, "message": messages.text(slug, lang, route)})
 
     def _authenticate(self, params, date):
         config = self.app.config
@@ -358,10 +415,10 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError("empty_date")
         when = crypto.parse_paris_date(date)
         if when is None:
-            raise ApiError("invalid_date", "Date must be YYYY-MM-DD HH:mm:ss")
+            raise ApiError("invalid_date")
         now = crypto.datetime.now(tz=crypto.PARIS)
         if when < now - timedelta(seconds=config.date_grace_seconds):
-            raise ApiError("expired_date")  # AR24: "Given datetime is older than current datetime"
+            raise ApiError("expired_date")
         if when > now + timedelta(seconds=MAX_FUTURE_SECONDS):
             raise ApiError("date_in_future")
         signature = self.headers.get("signature")
@@ -428,7 +485,7 @@ class Handler(BaseHTTPRequestHandler):
             with app.lock:
                 result = self._control_route(method, parts, data, emulator, app)
         except ApiError as exc:
-            return self._send(400, {"error": exc.message, "slug": exc.slug})
+            return self._send(400, {"error": exc.detail or messages.text(exc.slug, "en"), "slug": exc.slug})
         except (KeyError, TypeError, ValueError) as exc:
             return self._send(400, {"error": "bad request: %s" % exc})
         if result is None:

@@ -14,8 +14,9 @@ TOKEN, KEY = "test-token", "test-private-key"
 
 @pytest.fixture(params=ID_PROFILES)
 def emulator(request):
-    """The emulator, once typing ids, flags and prices as strings (the live AR24), once as numbers:
-    every round trip must work the same in both."""
+    """The emulator in each id profile: as the live AR24 (user and file ids, flags and prices strings, a
+    letter's id a number, its send_fail a boolean), strings throughout, numbers throughout: every round
+    trip must work the same in all three."""
     app = EmulatorApp(port=0, token=TOKEN, private_key=KEY, webhook_retry_seconds=0.05, ids=request.param).start()
     yield app
     app.stop()

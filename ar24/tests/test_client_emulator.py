@@ -136,19 +136,21 @@ def test_create_user_and_its_errors(client, sender):
         zipcode="83700",
         country="FR",
         company="Crypto Syndic",
-        company_siret="12345678901234",
+        company_siret="12345678200010",
         confirmed=1,
         cgu=1,
     )
     user = client.create_user(**fields)
     assert user["email"] == "jeff@example.com" and user["confirmed"] == 1 and user["is_identity_verified"] == 0
-    assert slug_of(lambda: client.create_user(**fields)) == "user_already_exist"
+    # an e-mail AR24 already knows: its sign-up answers user_not_created (it has no slug of its own)
+    assert slug_of(lambda: client.create_user(**fields)) == "user_not_created"
     for change, slug in [
         ({"email": "other@example.com", "firstname": ""}, "missing_firstname"),
         ({"email": "not-an-email"}, "email_wrong_format"),
         ({"email": "other@example.com", "gender": "X"}, "error_gender"),
         ({"email": "other@example.com", "country": "France"}, "error_country"),
         ({"email": "other@example.com", "company_siret": "123"}, "error_company_siret"),
+        ({"email": "other@example.com", "company_siret": "12345678900012"}, "error_company_siret"),
     ]:
         assert slug_of(lambda change=change: client.create_user(**dict(fields, **change))) == slug, change
     assert "SIRET" in AR24ApiError("error_company_siret").message
@@ -191,7 +193,11 @@ def test_attachments(client, controls, sender):
     )
     mail = send(client, sender, attachment=[file_id])
     assert mail["attachments"] == [file_id]
-    details = client.get_mail_attachments(mail["id"])
+    files = client.get_mail_attachments(mail["id"])
+    assert [(f["id_api_attachment"], f["filename"], f["filesize"]) for f in files] == [
+        (file_id, "convocation.pdf", len(pdf))
+    ]
+    details = client.get_mail(mail["id"])["attachments_details"]
     assert [a["id"] for a in details] == [file_id]
     assert requests.get(details[0]["download_url"], timeout=5).content == pdf
     other = controls.sender("other@example.com")
@@ -469,7 +475,6 @@ def test_every_documented_slug_has_a_message():
         "user_not_exist",
         "user_unavailable",
         "missing_user_id",
-        "user_already_exist",
         "email_wrong_format",
         "error_country",
         "error_gender",

@@ -1,8 +1,9 @@
 """AR24's answers as public clients written against the live API read them, pinned on the emulator.
 
-Each test reads the raw answer (signed and decrypted by hand, no client code) in both id profiles:
-``string`` (the live API: ids, counts and 0/1 flags as strings, prices as decimals) and ``int``
-(numbers). Then the client shows the same values whatever the profile.
+Each test reads the raw answer (signed and decrypted by hand, no client code) in every id profile:
+``live`` (as the live API: user and file ids, counts and 0/1 flags as strings, prices as decimals, but a
+mail's id a number and its send_fail a boolean), ``string`` (strings throughout) and ``int`` (numbers).
+Then the client shows the same values whatever the profile.
 """
 
 import hashlib
@@ -24,6 +25,7 @@ from ar24.routes import DATE_GRACE_SECONDS, DATE_OFFSET_SECONDS, MAX_FUTURE_SECO
 
 from .conftest import KEY, TOKEN
 
+EN = {"Accept-Language": "en"}
 LETTER = {
     "to_email": "owner@example.org",
     "to_firstname": "Denise",
@@ -33,14 +35,13 @@ LETTER = {
 }
 
 
-def raw(emulator, method, path, params=None, files=None, offset=0):
+def raw(emulator, method, path, params=None, files=None, offset=0, headers=None):
     """AR24's answer to one signed call, as JSON (decrypted when it is a SUCCESS)."""
     date = crypto.paris_now(offset_seconds=offset)
     fields = dict(params or {}, token=TOKEN, date=date)
     kwargs = {"params": fields} if method == "GET" else {"data": fields, "files": files}
-    response = requests.request(
-        method, emulator.api_url + path, headers={"signature": crypto.sign(date, KEY)}, timeout=5, **kwargs
-    )
+    headers = dict(headers or {}, signature=crypto.sign(date, KEY))
+    response = requests.request(method, emulator.api_url + path, headers=headers, timeout=5, **kwargs)
     assert response.status_code == 200
     try:
         return response.json()
@@ -54,8 +55,16 @@ def ok(answer):
 
 
 def typed(emulator, number):
-    """``number`` as the emulator's profile writes an id, count or flag."""
-    return str(number) if emulator.config.ids == "string" else number
+    """``number`` as the emulator's profile writes an id, count or flag (a mail's id and send_fail
+    apart: see ``mail_typed``)."""
+    return number if emulator.config.ids == "int" else str(number)
+
+
+def mail_typed(emulator, key, number):
+    """A mail object's ``id`` or ``send_fail`` as the profile writes it: the live API types them apart."""
+    if emulator.config.ids == "live":
+        return bool(number) if key == "send_fail" else number
+    return typed(emulator, number)
 
 
 def upload(emulator, sender, content, name="convocation.pdf", content_type="application/pdf"):
@@ -126,15 +135,17 @@ def test_ids_flags_and_prices_are_typed_as_the_profile_says(emulator, sender):
     assert mail["id_sender"] == mail["id_creator"] == typed(emulator, sender["id_user"])
     assert mail["attachments"] == [file_id]
     assert mail["attachments_details"][0]["id"] == file_id
-    assert (mail["send_fail"], mail["is_eidas"]) == (typed(emulator, 0), typed(emulator, 0))
-    assert mail["price_ht"] == ("1.90" if emulator.config.ids == "string" else 1.9)
-    if emulator.config.ids == "string":
-        assert all(isinstance(value, str) for value in (mail["id"], file_id, user["id"]))
-    else:
-        assert all(isinstance(value, int) for value in (mail["id"], file_id, user["id"]))
+    expected = mail_typed(emulator, "send_fail", 0)
+    assert (mail["send_fail"], type(mail["send_fail"])) == (expected, type(expected))
+    assert mail["is_eidas"] == typed(emulator, 0)
+    assert mail["price_ht"] == (1.9 if emulator.config.ids == "int" else "1.90")
+    listed = ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"]}))
+    assert [type(m["id"]) for m in listed] == [type(mail["id"])], "a mail is typed alike wherever it is served"
+    types = {"int": (int, int, int), "string": (str, str, str), "live": (int, str, str)}[emulator.config.ids]
+    assert (type(mail["id"]), type(file_id), type(user["id"])) == types
 
 
-def test_the_client_sees_the_same_values_in_both_profiles(client, controls, sender):
+def test_the_client_sees_the_same_values_in_every_profile(client, controls, sender):
     """The client settles every type in one place: ints for ids, counts and flags, floats for prices."""
     file_id = client.upload_attachment(sender["id_user"], make_pdf(["Annexe"]), "annexe.pdf")
     mail = client.send_mail(
@@ -207,7 +218,7 @@ SIGN_UP = {
     "zipcode": "83700",
     "country": "FR",
     "company": "Cabinet Lechef",
-    "company_siret": "12345678900012",
+    "company_siret": "12345678200010",
 }
 
 
@@ -218,6 +229,7 @@ SIGN_UP = {
         ({"city": ""}, "missing_city"),
         ({"company_siret": ""}, "missing_company_siret"),
         ({"company_siret": "123"}, "error_company_siret"),
+        ({"company_siret": "12345678900012"}, "error_company_siret"),  # 14 digits, no company has them
         ({"country": "DE", "company_siret": ""}, "missing_company_tva"),
         ({"gender": "X"}, "error_gender"),
     ],
@@ -226,7 +238,9 @@ def test_sign_up_errors_are_ar24_slugs_with_a_sentence(emulator, change, slug):
     answer = raw(emulator, "POST", "user", dict(SIGN_UP, **change))
     assert (answer["status"], answer["slug"]) == ("ERROR", slug)
     message = answer["message"]
-    assert message != slug and " " in message and message.rstrip().endswith("."), message
+    assert message != slug and " " in message, message
+    english = raw(emulator, "POST", "user", dict(SIGN_UP, **change), headers={"Accept-Language": "en"})
+    assert english["slug"] == slug and english["message"].startswith("Please specify"), english
 
 
 def test_sign_up_accepts_a_professional_as_the_country_requires(emulator):
@@ -321,7 +335,8 @@ def test_the_date_window_is_strict(emulator, sender, offset, slug):
     answer = raw(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=offset)
     assert answer.get("slug") == slug
     if slug == "expired_date":
-        assert answer["message"] == "Given datetime is older than current datetime"
+        english = raw(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=offset, headers=EN)
+        assert english["message"] == "Given datetime is older than current datetime"
 
 
 def test_the_grace_is_configurable(emulator, controls, sender):
@@ -369,6 +384,6 @@ def test_uploads_ar24_refuses(emulator, sender, name, content, content_type, slu
     answer = upload(emulator, sender, content if content is not None else _encrypted_pdf(), name, content_type)
     assert answer.get("slug") == slug, answer
     if slug:
-        assert answer["message"].endswith(".") and slug not in answer["message"]
+        assert answer["message"] and slug not in answer["message"]
     listed = ok(raw(emulator, "GET", "user/attachment", {"id_user": sender["id_user"]}))["attachments"]
     assert len(listed) == (0 if slug else 1)

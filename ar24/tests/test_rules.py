@@ -1,5 +1,6 @@
 """Business rules: e-mail normalisation, La Poste addresses, AG notice and presentation deadlines."""
 
+import random
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -559,3 +560,34 @@ def test_deadline_risk_with_the_ag_deadline_and_a_longer_transit():
 def test_unknown_channels_are_refused(call):
     with pytest.raises(ValueError):
         call()
+
+
+# ---------------------------------------------------------------- SIRET numbers
+@pytest.mark.parametrize(
+    "value, valid",
+    [
+        ("123 456 782 00010", True),  # the tests' company: SIREN and SIRET pass Luhn
+        ("44306184100047", True),
+        ("123 456 789 00012", False),  # 14 digits, but the check digit is wrong: no company has it
+        ("12345678200011", False),  # one digit off a valid SIRET
+        ("1234567820001", False),  # 13 digits
+        ("1234567820001A", False),
+        ("", False),
+        (None, False),
+        ("35600000049837", True),  # a La Poste establishment: sum of digits a multiple of 5, not Luhn
+        ("35600000049838", False),
+        ("35600000000048", True),  # La Poste's head office follows Luhn
+    ],
+)
+def test_a_siret_is_valid_when_insee_could_have_given_it(value, valid):
+    assert rules.is_valid_siret(value) is valid
+
+
+def test_the_siret_check_agrees_with_python_stdnum():
+    """python-stdnum (when installed, as Odoo installs it) implements INSEE's rules independently."""
+    siret = pytest.importorskip("stdnum.fr.siret")
+    draw = random.Random(14)
+    numbers = ["%014d" % draw.randrange(10**14) for _ in range(20000)]
+    numbers += ["356000000%05d" % draw.randrange(10**5) for _ in range(2000)]
+    assert [n for n in numbers if rules.is_valid_siret(n) != siret.is_valid(n)] == []
+    assert sum(rules.is_valid_siret(n) for n in numbers) > 100, "the sample holds valid numbers too"
