@@ -56,7 +56,7 @@ class Ar24ConsumptionReport(models.AbstractModel):
     @api.model
     def _sections(self, letters):
         """[{company, month, month_label, lines, letter_count, page_count, amount, outside_count}], one per
-        entity and month (latest month first), lines per type and unit price."""
+        entity and month (entities by name, each one's latest month first), lines per type and unit price."""
         types = dict(letters._fields["send_type"]._description_selection(self.env))
         groups = defaultdict(lambda: defaultdict(list))
         for letter in letters:
@@ -64,7 +64,7 @@ class Ar24ConsumptionReport(models.AbstractModel):
             groups[(letter.company_id, self._month(letter))][key].append(letter)
         sections = []
         for (company, month), by_line in sorted(
-            groups.items(), key=lambda item: (-item[0][1].toordinal(), item[0][0].name)
+            groups.items(), key=lambda item: (item[0][0].name, -item[0][1].toordinal())
         ):
             lines = [
                 {

@@ -7,6 +7,7 @@ from . import test_otp_status
 from . import test_webhook
 from . import test_outside_letters
 from . import test_letter_list
+from . import test_consumption
 from . import test_paper_deadline
 from . import test_faults
 from . import test_access

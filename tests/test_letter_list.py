@@ -257,6 +257,41 @@ class TestLetterList(AR24Case):
         )
         return letter.with_env(self.env)
 
+    # ------------------------------------------------------------------ "Mise à jour des consentements"
+    def test_update_lre_consents_from_the_letters_list_reads_each_senders_address_book(self):
+        colleague_at_ar24 = self.link_sender(self.colleague)
+        Partner = self.env["res.partner"]
+        jean = Partner.create({"name": "Jean Latour", "email": "jean.latour@example.org"})
+        pierre = Partner.create({"name": "Pierre Proprietaire", "email": "pierre@example.org"})
+        # each sender's AR24 address book holds the consents given to him
+        self.controls.consent(self.sender["id_user"], "denise@example.org", "accepted", firstname="Denise")
+        self.controls.consent(self.sender["id_user"], "jean.latour@example.org", "accepted", firstname="Jean")
+        self.controls.consent(colleague_at_ar24["id_user"], "pierre@example.org", "refused", firstname="Pierre")
+        pierre.write({"ar24_consent_state": "accepted", "ar24_consent_email": "pierre@example.org"})
+        letters = self.Letter.create(
+            [
+                {"partner_id": partner.id, "subject": "Convocation AG", "user_id": user.id}
+                for partner, user in ((self.denise, self.ar24_user), (jean, self.ar24_user), (pierre, self.colleague))
+            ]
+        )
+        mine = letters[:2].with_user(self.ar24_user)
+
+        result = mine.action_ar24_consent_refresh()
+        self.assertEqual(set(result["params"]["ar24_changed_ids"]), {self.denise.id, jean.id})
+        self.assertEqual((self.denise | jean).mapped("ar24_consent_state"), ["accepted", "accepted"])
+        self.assertEqual(pierre.ar24_consent_state, "accepted", "not among his letters: untouched")
+        self.assertEqual(
+            [c["params"]["id_user"] for c in self.controls.calls("list_consents")], [str(self.sender["id_user"])]
+        )
+        # a colleague's letter is not his to refresh
+        with self.assertRaises(AccessError):
+            letters.with_user(self.ar24_user).action_ar24_consent_refresh()
+        # a manager refreshes everyone's: each letter's sender's address book, once per entity and sender
+        result = letters.with_user(self.ar24_manager).action_ar24_consent_refresh()
+        self.assertEqual(result["params"]["ar24_changed_ids"], [pierre.id])
+        self.assertEqual(pierre.ar24_consent_state, "refused")
+        self.assertEqual(len(self.controls.calls("list_consents")), 3)
+
     # ------------------------------------------------------------------ the manual's words
     def test_statuses_carry_ar24s_code_and_the_otp_dialog_says_where_to_get_a_code(self):
         labels = dict(self.Letter._fields["state"]._description_selection(self.env))
