@@ -65,8 +65,10 @@ class TestLetterListTour(AR24HttpCase):
                 {
                     "state": "ar",
                     "ar24_id": 8000 + offset,
+                    "date": deposit - timedelta(hours=1),
                     "date_deposit": deposit,
                     "date_sent": deposit,
+                    "date_ar": deposit + timedelta(days=1),
                     "price_ht": price,
                 }
             )
