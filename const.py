@@ -3,6 +3,7 @@ recipient statuses, consent states. The AR24 protocol's own constants (routes, s
 spells them, assumptions) live in ``ar24/routes.py``."""
 
 from .ar24.i18n import _lt
+from .ar24.routes import BILLED_STATUSES, STATUSES
 
 # ---------------------------------------------------------------------- products
 SEND_TYPES = [
@@ -11,19 +12,24 @@ SEND_TYPES = [
     ("lr_paper", "Paper registered letter (A4 portrait)"),
 ]
 SEND_TYPE_CODES = tuple(code for code, _label in SEND_TYPES)
+# A letter deposited outside Odoo may be a simple registered e-mail (ERE, AR24's ``lre`` without eIDAS):
+# Odoo shows and follows it, it never sends one (``ar24.letter._check_send_type``).
+LETTER_TYPES = [*SEND_TYPES, ("ere", "Simple registered e-mail (ERE)")]
 RECIPIENT_STATUSES = [("particulier", "Private person"), ("professionnel", "Professional")]
 
 # ---------------------------------------------------------------------- letters
+# Each state AR24 reports carries AR24's own code in brackets, as LSC's list shows it ("Reçu (AR)"):
+# what the user reads in Odoo is what AR24's site and its e-mails say.
 STATES = [
     ("draft", "Draft"),
-    ("to_valid", "Awaiting OTP validation"),
-    ("waiting", "Waiting"),
-    ("sent", "Sent"),
+    ("to_valid", "Awaiting OTP validation (to_valid)"),
+    ("waiting", "Waiting (waiting)"),
+    ("sent", "Sent (sent)"),
     ("ar", "Received (AR)"),
-    ("refused", "Refused"),
-    ("negligence", "Not claimed"),
-    ("bounced", "Bounced"),
-    ("not_valided", "Never validated"),
+    ("refused", "Refused (refused)"),
+    ("negligence", "Not claimed (negligence)"),
+    ("bounced", "Bounced (bounced)"),
+    ("not_valided", "Never validated (not_valided)"),
     ("error", "Error"),
     ("canceled", "Canceled"),
 ]
@@ -45,6 +51,8 @@ EDITABLE_STATES = ("draft", "error", "to_valid")  # may still be canceled
 CONTENT_STATES = ("draft", "error")  # may still be edited
 OPEN_STATES = ("to_valid", "waiting", "sent")  # followed at AR24 until final
 FAILED_STATES = ("refused", "negligence", "bounced")  # did not arrive: may be resent by paper
+# The states AR24 bills (see BILLED_STATUSES in ar24/routes.py): what the consumption summary counts
+BILLED_STATES = BILLED_STATUSES
 # What a user may write on his drafts; it is frozen once the letter leaves for AR24. Every other
 # field is evidence or the send engine's bookkeeping (states, AR24's numbers and dates, the PDF
 # and proofs, ``send_started_at``): only the module's own code writes them, in superuser mode
@@ -74,6 +82,7 @@ USER_CREATE_FIELDS = (*CONTENT_FIELDS, "res_model", "res_id", "fallback_of_id")
 # Stored computes that follow the contact, the entity or the source document until the letter leaves.
 FOLLOWING_FIELDS = (
     "to_email",
+    "sender_email",
     "recipient_status",
     "payment_method_id",
     "ref_dossier",
@@ -91,9 +100,9 @@ LEFT_DOMAIN = [
     ("send_started_at", "!=", False),
     ("state", "not in", (*CONTENT_STATES, "canceled")),
 ]
-# AR24 statuses of the letters Odoo imports although it did not deposit them (e.g. on AR24's site):
-# those waiting at AR24 for their sender's OTP validation and those never validated, as LSC lists them
-OUTSIDE_STATUSES = ("to_valid", "not_valided")
+# AR24 statuses of the letters Odoo imports although it did not deposit them (on AR24's site or with
+# another tool): every status AR24 reports, as LSC lists the whole AR24 account
+OUTSIDE_STATUSES = tuple(status.lower() for status in STATUSES)
 # The first time a sender's letters are listed, how far back to look for letters deposited outside Odoo
 OUTSIDE_LOOKBACK_DAYS = 30
 PROOF_LABELS = {

@@ -70,6 +70,9 @@ PAPER_PARAMS = ("to_address1", "to_address2", "to_zipcode", "to_city", "to_count
 # ``not_valided``: such a letter that was never validated (AR24's spelling, seen in LSC's list).
 STATUSES = ("to_valid", "not_valided", "waiting", "sent", "ar", "refused", "negligence", "bounced")
 FINAL_STATUSES = ("not_valided", "ar", "refused", "negligence", "bounced")
+# [ASSUMED] the letters AR24 bills: every letter it deposited (its price_ht, in the month of its date),
+# never one still waiting for its OTP validation (to_valid) nor one dropped unvalidated (not_valided).
+BILLED_STATUSES = ("waiting", "sent", "ar", "refused", "negligence", "bounced")
 # Days the recipient has before negligence, per AR24 product.
 NEGLIGENCE_DAYS = {"lre": 15, "ae": 21, "lr_paper": 15}
 # AR24 kind of proof -> (mail object URL key, date key)
@@ -298,6 +301,13 @@ ASSUMPTIONS = {
         "Which uploads AR24 refuses besides empty or too big ones",
         "a file named or labelled PDF that is not one: attachment_not_pdf; a PDF that cannot be read "
         "(damaged or password-protected): attachment_unreadable; other files are accepted",
+        "none",
+    ),
+    "billed-letters": (
+        "Which letters AR24 bills, and for which month",
+        "every letter it deposited (waiting, sent, AR, refused, negligence, bounced) at its price_ht "
+        "(EUR excl. tax), in the month of its deposit date (Paris); to_valid and not_valided letters are "
+        "not billed; the mail object gives no page count",
         "none",
     ),
     "prices": (

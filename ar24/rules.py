@@ -12,6 +12,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from .i18n import _lt
 
@@ -534,4 +535,26 @@ def deadline_risk(send_date, must_be_received_by, channel, paper_transit_days=PA
             format_day(latest_send_date(deadline, channel, paper_transit_days)),
             advice,
         ),
+    )
+
+
+# --- the month a letter is billed in ---------------------------------------------------------------
+# AR24 dates its letters and bills them in Paris time: a letter deposited on 31 March at 23:30 in Paris
+# (21:30 UTC) is March's, whatever the server's clock (see routes.BILLED_STATUSES).
+_PARIS = ZoneInfo("Europe/Paris")
+_UTC = ZoneInfo("UTC")
+
+
+def billing_month(utc_naive):
+    """First day of the Paris month of ``utc_naive`` (a naive UTC datetime, as Odoo stores them)."""
+    paris = utc_naive.replace(tzinfo=_UTC).astimezone(_PARIS)
+    return date(paris.year, paris.month, 1)
+
+
+def month_bounds(month):
+    """(start, end) of the Paris month of ``month`` (a date), as naive UTC datetimes: start <= x < end."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return tuple(
+        datetime(day.year, day.month, 1, tzinfo=_PARIS).astimezone(_UTC).replace(tzinfo=None)
+        for day in (month, following)
     )

@@ -5,6 +5,8 @@ from . import ar24_letter_guard
 from . import ar24_letter_check
 from . import ar24_letter_send
 from . import ar24_letter_sync
+from . import ar24_consumption
+from . import ar24_consumption_report
 from . import ir_actions_report
 from . import res_company
 from . import res_config_settings

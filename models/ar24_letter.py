@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..ar24 import rules
+from ..ar24 import pdfcheck, rules
 from ..ar24.pdfhtml import strip_fetched_urls
 from ..const import (
     CONTENT_STATES,
@@ -13,9 +13,10 @@ from ..const import (
     FAILED_STATES,
     FOLLOWING_FIELDS,
     LEAVING_FIELDS,
+    LETTER_TYPES,
     OPEN_STATES,
     RECIPIENT_STATUSES,
-    SEND_TYPES,
+    SEND_TYPE_CODES,
     STATES,
 )
 from ..tools import RELOAD, notification
@@ -33,7 +34,7 @@ class Ar24Letter(models.Model):
     _name = "ar24.letter"
     _description = "Registered letter"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _order = "create_date desc, id desc"
+    _order = "date desc, id desc"
 
     name = fields.Char("Reference", readonly=True, copy=False, default="/")
     # required, but on a letter deposited outside Odoo to someone who is no contact (see _check_recipient)
@@ -52,7 +53,7 @@ class Ar24Letter(models.Model):
     attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
     pdf_attachment_id = fields.Many2one("ir.attachment", "Letter PDF", readonly=True, copy=False)
     send_type = fields.Selection(
-        SEND_TYPES,
+        LETTER_TYPES,
         required=True,
         default=lambda self: self.env.company.ar24_default_send_type or "lre_eidas",
         tracking=True,
@@ -76,6 +77,17 @@ class Ar24Letter(models.Model):
     user_id = fields.Many2one(
         "res.users", "Sender", required=True, default=lambda self: self.env.user, index=True, tracking=True
     )
+    sender_email = fields.Char(
+        "Sender e-mail",
+        compute="_compute_sender_email",
+        store=True,
+        readonly=False,  # given by AR24 for a letter deposited outside Odoo; users cannot write it (the guard)
+        copy=False,
+        help="The e-mail of the sender's AR24 account, which the letter leaves (or left) with.",
+    )
+    # LSC's "Date": when the letter was made, in Odoo or, for one deposited outside Odoo, at AR24 (given
+    # then, hence readonly=False; users cannot write it: the guard)
+    date = fields.Datetime("Date", compute="_compute_date", store=True, readonly=False, copy=False, index=True)
     state = fields.Selection(
         STATES, default="draft", required=True, readonly=True, copy=False, tracking=True, index=True
     )
@@ -104,6 +116,12 @@ class Ar24Letter(models.Model):
         store=True,
         readonly=False,
     )
+    recipient_name = fields.Char(
+        "Recipient name",
+        compute="_compute_recipient_name",
+        search="_search_recipient_name",
+        help="The recipient as AR24 holds him once the letter left, else the contact.",
+    )
     date_deposit = fields.Datetime("Deposited on", readonly=True, copy=False)
     date_sent = fields.Datetime("Sent on", readonly=True, copy=False)
     date_ar = fields.Datetime("Received on", readonly=True, copy=False)
@@ -111,6 +129,15 @@ class Ar24Letter(models.Model):
     date_negligence = fields.Datetime("Unclaimed on", readonly=True, copy=False)
     date_bounced = fields.Datetime("Bounced on", readonly=True, copy=False)
     price_ht = fields.Float("Price (excl. tax)", readonly=True, copy=False)
+    page_count = fields.Integer(
+        "Pages",
+        compute="_compute_page_count",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="Pages of the documents Odoo sends (the letter and its PDF attachments); unknown (0) for a letter "
+        "deposited outside Odoo: AR24's list does not give it.",
+    )
     error_code = fields.Char(readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
     body_file_id = fields.Integer(
@@ -163,6 +190,19 @@ class Ar24Letter(models.Model):
         copy=False,
     )
 
+    @api.constrains("send_type", "deposited_outside")
+    def _check_send_type(self):
+        for letter in self.filtered(lambda letter: letter.send_type not in SEND_TYPE_CODES):
+            if not letter.deposited_outside:
+                label = dict(letter._fields["send_type"]._description_selection(self.env))[letter.send_type]
+                raise ValidationError(
+                    self.env._(
+                        "%(letter)s: Odoo does not send a %(type)s; it only shows those deposited outside Odoo.",
+                        letter=letter.name,
+                        type=label,
+                    )
+                )
+
     @api.constrains("partner_id", "deposited_outside")
     def _check_recipient(self):
         for letter in self.filtered(lambda letter: not letter.partner_id and not letter.deposited_outside):
@@ -196,6 +236,48 @@ class Ar24Letter(models.Model):
         """Compute and store what follows the contact before the letters leave: Odoo computes lazily,
         and a value first computed after the letter left would never be (see ``_ar24_following``)."""
         self.flush_recordset(FOLLOWING_FIELDS)
+
+    @api.depends("create_date")
+    def _compute_date(self):
+        # a letter deposited outside Odoo is given AR24's date when it is imported (never recomputed)
+        for letter in self:
+            letter.date = letter.create_date or fields.Datetime.now()
+
+    @api.depends("user_id.ar24_email")
+    def _compute_sender_email(self):
+        following = self._ar24_following()
+        for letter in self:
+            # a letter that left keeps the account it left with (one that left before this field existed
+            # gets its sender's account once)
+            if letter in following or not letter.sender_email:
+                letter.sender_email = letter.user_id.ar24_email
+
+    @api.depends("partner_id", "ar24_to_name")
+    def _compute_recipient_name(self):
+        for letter in self:
+            letter.recipient_name = letter.ar24_to_name or letter.partner_id.display_name or False
+
+    def _search_recipient_name(self, operator, value):
+        if operator not in ("ilike", "=ilike", "like", "=like", "=", "in"):
+            return NotImplemented
+        return ["|", ("partner_id", operator, value), ("ar24_to_name", operator, value)]
+
+    @api.depends("pdf_attachment_id", "attachment_ids")
+    def _compute_page_count(self):
+        # counted once the letter's PDF is rendered (it is cleared when the content changes); an annex
+        # common to a batch is read once per batch
+        pages = {}
+
+        def count(attachment):
+            if attachment.id not in pages:
+                pages[attachment.id] = pdfcheck.page_count(attachment.with_context(bin_size=False).raw or b"") or 0
+            return pages[attachment.id]
+
+        for letter in self:
+            files = letter.pdf_attachment_id
+            if files:
+                files |= letter.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf")
+            letter.page_count = sum(count(attachment) for attachment in files)
 
     @api.depends("company_id")
     def _compute_payment_method_id(self):
@@ -416,6 +498,32 @@ class Ar24Letter(models.Model):
             "success",
             RELOAD,
         )
+
+    def action_ar24_consent_refresh(self):
+        """LSC's "Mise à jour des consentements" on the list of letters: the consents of the letters'
+        recipients to the letters' entity, read from the address book of the letters' sender at AR24
+        (one paged reading per entity and sender, through the consent service of the contacts)."""
+        self.check_access("read")
+        Partner = self.env["res.partner"]
+        changed, skipped = Partner.browse(), []
+        for (company, sender), letters in self.grouped(lambda letter: (letter.company_id, letter.user_id)).items():
+            recipients = (letters.partner_id | letters.contact_id).with_company(company)
+            if not recipients:
+                continue
+            recipients._ar24_consent_check_access()
+            try:
+                result = recipients._ar24_consent_sync_from_ar24(partners=recipients, sender=sender)
+            except UserError as exc:  # one sender not linked, or AR24 unreachable: the others still go
+                skipped += [(partner, exc.args[0]) for partner in recipients]
+                continue
+            changed |= result["changed"]
+            skipped += result["skipped"] + [(p, self.env._("already up to date")) for p in result["unchanged"]]
+        return Partner._ar24_consent_notification(self.env._("Update LRE consents"), changed, skipped)
+
+    def action_print_consumption(self):
+        """The consumption summary of these letters, per entity and month, as a PDF."""
+        self.check_access("read")
+        return self.env.ref("ar24_lre.action_report_ar24_consumption").report_action(self)
 
     def action_open_source(self):
         self.ensure_one()

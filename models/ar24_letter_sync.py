@@ -1,5 +1,6 @@
 import hashlib
 import logging
+import re
 from datetime import timedelta, timezone
 
 from odoo import Command, api, fields, models
@@ -26,9 +27,9 @@ class Ar24LetterSync(models.AbstractModel):
 
     AR24 is read with its list of each sender's letters (one call per hundred letters, never one
     per letter); a webhook is only a hint to read it sooner. The same list brings the letters
-    AR24 holds that Odoo did not deposit (on AR24's site, waiting for their OTP validation or
-    never validated): they appear, read-only. Runs in the jobs or, for "Refresh from AR24", in
-    superuser mode after the user's access check: it writes what only the module writes.
+    AR24 holds that Odoo did not deposit (on AR24's site or with another tool, whatever their
+    status): they appear, read-only, with their proofs. Runs in the jobs or, for "Refresh from
+    AR24", in superuser mode after the user's access check: it writes what only the module writes.
     """
 
     _name = "ar24.letter.sync"
@@ -172,6 +173,7 @@ class Ar24LetterSync(models.AbstractModel):
         """Chatter note on the source document; follow-up activity when the letter did not arrive."""
         env = letter.env
         label = dict(letter._fields["state"]._description_selection(env))[letter.state]
+        word = re.sub(r"\s*\([^)]*\)$", "", label)  # "Refused (refused)" reads "refused" in a sentence
         source = letter._source_record()
         recipient = letter.partner_id.display_name or letter.ar24_to_name or letter.ar24_to_email or ""
         note = env._(
@@ -186,7 +188,7 @@ class Ar24LetterSync(models.AbstractModel):
                 user_id=letter.user_id.id,
                 summary=env._(
                     "Registered letter %(state)s by %(partner)s: decide the next step",
-                    state=label.lower(),
+                    state=word.lower(),
                     partner=recipient,
                 ),
                 note=env._("Letter %(name)s. You may resend it by paper registered letter.", name=letter.name),
@@ -200,15 +202,16 @@ class Ar24LetterSync(models.AbstractModel):
     # ------------------------------------------------------------------ letters deposited outside Odoo
     @api.model
     def _import_outside(self, company, user, mails):
-        """Letters of ``user`` that AR24 holds to_valid or not_valided although Odoo did not deposit
-        them (e.g. on AR24's site): created read-only with AR24's number, state, dates and
-        recipient, linked to the contact of that e-mail when there is one. Odoo never sends them.
+        """Letters of ``user`` that AR24 holds although Odoo did not deposit them (on AR24's site or
+        with another tool), whatever their status: created read-only with AR24's number, state,
+        dates, recipient and proofs, linked to the contact of that e-mail when there is one. Odoo
+        never sends them.
 
         A letter Odoo sent whose answer was lost carries Odoo's own file (``body_file_id``): it is
         left to the reconciliation, never imported twice. Runs in the jobs: writes as superuser.
         """
         Letter = self.env["ar24.letter"].sudo()
-        mails = [m for m in mails if str(m.get("status") or "").lower() in OUTSIDE_STATUSES and m.get("id")]
+        mails = self._outside_candidates(mails)
         if not mails:
             return Letter
         known = set(Letter.search([("ar24_id", "in", [m["id"] for m in mails])]).mapped("ar24_id"))
@@ -217,24 +220,11 @@ class Ar24LetterSync(models.AbstractModel):
         new = [m for m in mails if m["id"] not in known and not own.intersection(m.get("attachments") or ())]
         if not new:
             return Letter
-        emails = {m["id"]: rules.normalize_email(m.get("to_email") or "")[0] or False for m in new}
-        partners = (
-            self.env["res.partner"]
-            .sudo()
-            .search(
-                [
-                    ("ar24_email_normalized", "in", [e for e in emails.values() if e]),
-                    ("company_id", "in", [False, company.id]),
-                ],
-                order="id",
-            )
-        )
-        by_email = {}
-        for partner in partners:
-            by_email.setdefault(partner.ar24_email_normalized, partner)
+        by_email = self._outside_contacts(company, new)
         letters = Letter.create(
-            [self._outside_values(company, user, mail, by_email.get(emails[mail["id"]])) for mail in new]
+            [self._outside_values(company, user, mail, by_email.get(_normalized(mail.get("to_email")))) for mail in new]
         )
+        client = company._ar24_client() if any(self._proof_urls(mail) for mail in new) else None
         for letter, mail in zip(letters, new):
             self._apply_mail(letter, mail)
             letter._message_log(
@@ -245,20 +235,73 @@ class Ar24LetterSync(models.AbstractModel):
                     status=mail.get("status"),
                 )
             )
+            if client:
+                # its proofs as for any letter; no follow-up for what happened before Odoo knew it
+                self._fetch_proofs(letter, mail, client)
         return letters
+
+    @api.model
+    def _outside_candidates(self, mails):
+        """The mails that may become letters: with an AR24 number and a status Odoo knows (an unknown
+        status is logged and left for a later version rather than shown wrong)."""
+        candidates = []
+        for mail in mails:
+            status = str(mail.get("status") or "").lower()
+            if not mail.get("id"):
+                continue
+            if status in OUTSIDE_STATUSES:
+                candidates.append(mail)
+            else:
+                _logger.warning("AR24 letter %s has a status Odoo does not know (%r): not imported", mail["id"], status)
+        return candidates
+
+    @api.model
+    def _outside_contacts(self, company, mails):
+        """{normalized e-mail: contact} for the recipients of ``mails``, with the one e-mail rule; the
+        oldest contact of the entity (or shared) wins when several have that e-mail."""
+        emails = {_normalized(mail.get("to_email")) for mail in mails} - {False}
+        if not emails:
+            return {}
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [("ar24_email_normalized", "in", list(emails)), ("company_id", "in", [False, company.id])],
+                order="id",
+            )
+        )
+        by_email = {}
+        for partner in partners:
+            by_email.setdefault(partner.ar24_email_normalized, partner)
+        return by_email
+
+    @api.model
+    def _proof_urls(self, mail):
+        return [mail.get(url_key) for url_key, _date_key in PROOFS.values() if mail.get(url_key)]
+
+    @api.model
+    def _outside_send_type(self, mail):
+        """The letter's type from AR24's ``type`` and ``is_eidas`` (see PRODUCTS in ar24/routes.py)."""
+        product = str(mail.get("type") or "lre").lower()
+        if product in ("ae", "lr_paper"):
+            return product
+        # AR24's "lre" is the qualified LRE with eIDAS, the simple registered e-mail without it
+        return "ere" if str(mail.get("is_eidas", 1)) in ("0", "False") else "lre_eidas"
 
     @api.model
     def _outside_values(self, company, user, mail, partner):
         """Values of the letter that shows ``mail``, deposited outside Odoo."""
-        send_type = {"ae": "ae", "lr_paper": "lr_paper"}.get(str(mail.get("type") or "").lower(), "lre_eidas")
         statut = mail.get("dest_statut") if mail.get("dest_statut") in ("particulier", "professionnel") else False
         return {
             "partner_id": partner.id if partner else False,
             "subject": mail.get("ref_dossier")
             or self.env._("Registered letter %(number)s deposited outside Odoo", number=mail["id"]),
-            "send_type": send_type,
+            "send_type": self._outside_send_type(mail),
             "company_id": company.id,
             "user_id": user.id,
+            # LSC's "Date" and "Emetteur email" are AR24's
+            "date": (mail.get("date") and _utc(mail["date"])) or fields.Datetime.now(),
+            "sender_email": mail.get("from_email") or user.ar24_email or False,
             "to_email": mail.get("to_email") or False,
             "recipient_status": statut or ("professionnel" if mail.get("to_company") else "particulier"),
             "ref_dossier": mail.get("ref_dossier") or False,
@@ -266,6 +309,11 @@ class Ar24LetterSync(models.AbstractModel):
             "ref_facturation": mail.get("ref_facturation") or False,
             "deposited_outside": True,
         }
+
+
+def _normalized(email):
+    """The one e-mail rule (``rules.normalize_email``), False when AR24's address is not one."""
+    return rules.normalize_email(email or "")[0] or False
 
 
 def _utc(paris_string):

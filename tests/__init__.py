@@ -6,6 +6,8 @@ from . import test_letter_pdf
 from . import test_otp_status
 from . import test_webhook
 from . import test_outside_letters
+from . import test_letter_list
+from . import test_consumption
 from . import test_paper_deadline
 from . import test_faults
 from . import test_access
@@ -14,5 +16,6 @@ from . import test_consent
 from . import test_consent_company
 from . import test_tour
 from . import test_consent_tour
+from . import test_letter_list_tour
 from . import test_i18n
 from . import test_trust_indirect

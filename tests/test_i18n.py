@@ -42,6 +42,7 @@ ALLOWED_IDENTICAL = {
     "Type",
     "123456",
     "http://127.0.0.1:8024/api/",
+    "otp-client.ar24.fr",
     "https://odoo.example.com",
     "'%s' % object.name",
 }
@@ -190,8 +191,10 @@ class TestFrench(TransactionCase):
         letter = self.fr["ar24.letter"]
         self.assertEqual(letter._fields["state"]._description_string(self.fr), "Statut")
         states = dict(letter._fields["state"]._description_selection(self.fr))
-        self.assertEqual(states["to_valid"], "En attente de validation OTP")
-        self.assertEqual(states["negligence"], "Non réclamé (négligence)")
+        # AR24's code in brackets, as LSC's list shows them
+        self.assertEqual(states["to_valid"], "En attente de validation OTP (to_valid)")
+        self.assertEqual(states["negligence"], "Non réclamé (negligence)")
+        self.assertEqual(states["ar"], "Reçu (AR)")
         partner = self.fr["res.partner"]
         self.assertEqual(partner._fields["ar24_consent"]._description_string(self.fr), "Consentement LRE")
 

@@ -123,7 +123,7 @@ class TestOutsideLetters(AR24Case):
         self.assertTrue(denise_letter.date_sent)
         self.assertEqual(denise_letter.proof_kinds, "ev")
         labels = dict(stranger_letter._fields["state"]._description_selection(self.env))
-        self.assertEqual(labels["not_valided"], "Never validated")
+        self.assertEqual(labels["not_valided"], "Never validated (not_valided)")
         # a letter AR24 dropped stays as it is: later lists move nothing, nothing is sent
         self.env["ar24.letter.sync"]._cron_sync_status()
         self.assertEqual(stranger_letter.state, "not_valided")

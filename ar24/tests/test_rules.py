@@ -591,3 +591,27 @@ def test_the_siret_check_agrees_with_python_stdnum():
     numbers += ["356000000%05d" % draw.randrange(10**5) for _ in range(2000)]
     assert [n for n in numbers if rules.is_valid_siret(n) != siret.is_valid(n)] == []
     assert sum(rules.is_valid_siret(n) for n in numbers) > 100, "the sample holds valid numbers too"
+
+
+# --- the month a letter is billed in (Paris time) ---------------------------------------------------
+@pytest.mark.parametrize(
+    "utc, month",
+    [
+        (datetime(2026, 3, 31, 21, 30), D("2026-03-01")),  # 23:30 in Paris (summer time): March
+        (datetime(2026, 3, 31, 22, 30), D("2026-04-01")),  # 00:30 in Paris: April
+        (datetime(2026, 12, 31, 22, 59), D("2026-12-01")),  # 23:59 in Paris (winter time): December
+        (datetime(2026, 12, 31, 23, 0), D("2027-01-01")),  # midnight in Paris: next year
+    ],
+)
+def test_a_letter_is_billed_in_its_paris_month(utc, month):
+    assert rules.billing_month(utc) == month
+
+
+def test_a_paris_month_as_utc_bounds_follows_the_clock_change():
+    # March 2026: starts in winter time (UTC+1), ends in summer time (UTC+2)
+    assert rules.month_bounds(D("2026-03-01")) == (datetime(2026, 2, 28, 23, 0), datetime(2026, 3, 31, 22, 0))
+    assert rules.month_bounds(D("2026-12-01")) == (datetime(2026, 11, 30, 23, 0), datetime(2026, 12, 31, 23, 0))
+    start, end = rules.month_bounds(D("2026-03-01"))
+    assert rules.billing_month(start) == D("2026-03-01")
+    assert rules.billing_month(end - timedelta(seconds=1)) == D("2026-03-01")
+    assert rules.billing_month(end) == D("2026-04-01")
