@@ -11,6 +11,9 @@ SEND_TYPES = [
     ("lr_paper", "Paper registered letter (A4 portrait)"),
 ]
 SEND_TYPE_CODES = tuple(code for code, _label in SEND_TYPES)
+# The send wizard may also let each recipient's contact file choose (the LSC manual's "Séparer par mode
+# d'exp."): his preferred dispatch, his LRE consent, his postal address (see ``rules.choose_channel``)
+WIZARD_SEND_TYPES = [("per_recipient", "Per recipient"), *SEND_TYPES]
 RECIPIENT_STATUSES = [("particulier", "Private person"), ("professionnel", "Professional")]
 
 # ---------------------------------------------------------------------- letters
