@@ -109,7 +109,7 @@ class TestTour(AR24HttpCase):
         self.sender = self.link_sender(self.ar24_user)
         self.ar24_user.sudo().ar24_identity_verified = True
         self.company.ar24_payment_method_id = self.env["ar24.payment.method"].create(
-            {"name": "Copro Les Mimosas", "slug": self.sender["payment_methods"][0]}
+            {"name": "Copro Les Mimosas", "slug": self.sender["payment_methods"][0], "user_id": self.ar24_user.id}
         )
 
     def _tour(self, url, name, **storage):

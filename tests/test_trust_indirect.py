@@ -43,6 +43,8 @@ class TestTrustIndirect(AR24Case):
         self.alain_ar24 = self.link_sender(self.ar24_user)
         self.paul_ar24 = self.link_sender(self.paul)
         self.jeff_ar24 = self.link_sender(self.ar24_manager)
+        for user in (self.paul, self.ar24_manager):  # Alain is charged to the entity's method, his own
+            self.link_payment(user)
 
     # ------------------------------------------------------------------ helpers
     @contextlib.contextmanager

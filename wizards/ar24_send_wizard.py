@@ -107,14 +107,14 @@ class Ar24SendWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        if "letter_ids" not in fields_list and "res_ids" not in fields_list:
+        if "letter_ids" not in fields_list and "res_ids" not in fields_list or self.env.context.get("ar24_probe"):
             return values
         source = self._source_from_context()
         if source is None:
             return values
         values.update(source)
         # the counts must be right when the wizard opens: AR24's address book first (one paged read)
-        probe = self.new(source)
+        probe = self.with_context(ar24_probe=True).new(dict(values, **source))
         values["consent_message"] = probe._refresh_consents()
         if "send_type" in fields_list and "default_send_type" not in self.env.context:
             values["send_type"] = probe._default_send_type()
@@ -137,9 +137,10 @@ class Ar24SendWizard(models.TransientModel):
             return None
         if model == "ar24.letter":
             letters = records.filtered(lambda letter: letter.state in CONTENT_STATES)
-            return {"letter_ids": [Command.set(letters.ids)]}
+            return {"letter_ids": [Command.set(letters.ids)], "res_model": False, "res_ids": False}
         records.check_access("read")
         return {
+            "letter_ids": [Command.clear()],
             "res_model": model,
             "res_ids": records.ids,
             "partner_field": context.get("ar24_partner_field") or "partner_id",
@@ -478,12 +479,11 @@ class Ar24SendWizard(models.TransientModel):
         """The LSC manual's "Valider": create the letters of the compatible rows, each with its channel,
         and send them; nothing is created nor sent for the others (their reasons are in the summary)."""
         self.ensure_one()
-        if self.letter_ids:
-            # the letters are the sender's own (or, for a manager, his team's): never a colleague's put
-            # in the wizard by RPC (read as the user, such letters would silently drop out of the batch)
-            self.sudo().letter_ids.with_env(self.env).check_access("write")
-            # and only letters that never left: a received letter written into the wizard stays received
-            self.env["ar24.letter.send"]._check_sendable(self.letter_ids)
+        # the letters are the sender's own (or, for a manager, his team's): never a colleague's put in the
+        # wizard by RPC (read as the user, such letters would silently drop out of the batch)
+        self.sudo().letter_ids.with_env(self.env).check_access("write")
+        # and only letters that never left: a received letter written into the wizard stays received
+        self.env["ar24.letter.send"]._check_sendable(self.letter_ids)
         # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
         self._refresh_consents()
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
