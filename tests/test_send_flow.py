@@ -323,14 +323,26 @@ class TestSendFlow(AR24Case):
         self.assertEqual(alains.payment_method_id, self.card)
 
     def test_manage_payment_methods_for_my_account(self):
-        action = self.env["ar24.send.wizard"].with_user(self.ar24_user).new({}).action_manage_payment_methods()
-        self.assertEqual((action["res_model"], action["target"]), ("ar24.sender.payment", "new"))
+        action = (
+            self.env["ir.actions.act_window"]
+            .with_user(self.ar24_user)
+            ._for_xml_id("ar24_lre.action_ar24_sender_payment")
+        )
+        self.assertEqual(action["res_model"], "ar24.sender.payment")
         links = self.env["ar24.sender.payment"].with_user(self.ar24_user).search([])
         self.assertEqual(links.mapped("payment_slug"), [self.card.slug])
         # a user imports his own methods (he may not create methods otherwise)
         self.assertEqual(self.card.with_user(self.ar24_user).user_id, self.ar24_user)
         with self.assertRaises(AccessError):
             self.env["ar24.payment.method"].with_user(self.ar24_user).create({"name": "x", "slug": "stripe-9"})
+        # his links follow what he changes: the next letters of the entity take his SEPA debit
+        links.with_user(self.ar24_user).payment_method_id = self.sepa
+        letter = (
+            self.env["ar24.letter"]
+            .with_user(self.ar24_user)
+            .create({"partner_id": self.ar24_user.partner_id.id, "subject": "AG"})
+        )
+        self.assertEqual(letter.payment_method_id, self.sepa)
 
     # ------------------------------------------------------------------ the correspondent rule
     def test_the_correspondent_s_email_and_consent_count(self):
@@ -403,7 +415,7 @@ class TestSendFlow(AR24Case):
         form.send_type = "lre_eidas"
         wizard = form.save()
         action = wizard.action_list_errors()
-        self.assertEqual((action["res_model"], action["target"]), ("res.partner", "new"))
+        self.assertEqual((action["res_model"], action["target"]), ("res.partner", "current"))
         self.assertEqual(self.env["res.partner"].search(action["domain"]), nowhere | son)
 
     def test_other_modules_open_the_wizard_on_their_records(self):

@@ -43,8 +43,12 @@ class Ar24SendWizard(models.TransientModel):
     # the rows when the wizard drafts the letters: the source records (partners or any other model)
     res_model = fields.Char("Source model")
     res_ids = fields.Json("Source records")
-    partner_field = fields.Char(default="partner_id", help="Field of the source records holding the recipient.")
-    letter_values = fields.Json(help="Values of the letters to create, given by the module that opened the wizard.")
+    partner_field = fields.Char(
+        "Recipient field", default="partner_id", help="Field of the source records holding the recipient."
+    )
+    letter_values = fields.Json(
+        "Letter values", help="Values of the letters to create, given by the module that opened the wizard."
+    )
     send_type = fields.Selection(
         WIZARD_SEND_TYPES,
         required=True,
@@ -74,7 +78,7 @@ class Ar24SendWizard(models.TransientModel):
     )
     line_ids = fields.One2many("ar24.send.wizard.line", "wizard_id", compute="_compute_line_ids", store=True)
     channel_line_ids = fields.One2many(
-        "ar24.send.wizard.channel", "wizard_id", compute="_compute_channel_line_ids", store=True
+        "ar24.send.wizard.channel", "wizard_id", "Channels", compute="_compute_channel_line_ids", store=True
     )
     detail_hidden_count = fields.Integer("Letters not listed", compute="_compute_counts", store=True)
     warning_count = fields.Integer("Deadline warnings", compute="_compute_counts", store=True)
@@ -451,14 +455,10 @@ class Ar24SendWizard(models.TransientModel):
         self.check_token += 1
         return self._reopen()
 
-    def action_manage_payment_methods(self):
-        """ "Manage payment methods for my account", over the wizard: back to it, "Recalculate errors"."""
-        action = self.env["ir.actions.act_window"]._for_xml_id("ar24_lre.action_ar24_sender_payment")
-        return dict(action, target="new")
-
     def action_list_errors(self):
-        """The LSC manual's "Lister les événements en erreur": the records the letters were started from,
-        only those in error (the contacts to fix, from the contacts), over the wizard."""
+        """The LSC manual's "Lister les événements en erreur": the list the letters were started from again,
+        showing only the records in error (the contacts to fix). The wizard closes: it created nothing,
+        and "Envoyer en AR" on the fixed contacts starts again."""
         self.ensure_one()
         sources = self._row_data()[2]
         ids = sorted({sources[row] for row in self._rows_where(compatible=False)})
@@ -471,7 +471,7 @@ class Ar24SendWizard(models.TransientModel):
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
             "domain": [("id", "in", ids)],
-            "target": "new",
+            "target": "current",
             "context": {"create": False},
         }
 

@@ -7,6 +7,7 @@ import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { X2ManyField, x2ManyField } from "@web/views/fields/x2many/x2many_field";
 import { ListRenderer } from "@web/views/list/list_renderer";
+import { FormViewDialog } from "@web/views/view_dialogs/form_view_dialog";
 
 // the fields of an error line that point at what to fix, the contact first
 const TO_FIX = [
@@ -33,21 +34,17 @@ export class ErrorListField extends X2ManyField {
 
     setup() {
         super.setup();
-        this.action = useService("action");
+        this.dialogs = useService("dialog");
     }
 
     async openRecord(record) {
+        // over the wizard, which stays open behind it (an action would replace the wizard's dialog)
         for (const [name, model] of TO_FIX) {
             const value = record.data[name];
             const id = value && (value.id ?? value[0]);
             if (id) {
-                return this.action.doAction({
-                    type: "ir.actions.act_window",
-                    res_model: model,
-                    res_id: id,
-                    views: [[false, "form"]],
-                    target: "new",
-                });
+                this.dialogs.add(FormViewDialog, { resModel: model, resId: id, canExpand: false });
+                return;
             }
         }
     }
