@@ -56,6 +56,15 @@ function detail(name, label) {
     };
 }
 
+/** Open a page of the wizard's notebook (its rows are in the page only while it is shown). */
+function tab(name, label) {
+    return {
+        content: `Open the page ${label}`,
+        trigger: `${WIZARD} .o_notebook a.nav-link[name=${name}]:contains("${label}")`,
+        run: "click",
+    };
+}
+
 /**
  * README screenshot, only when the test asks for them (AR24_TOUR_SCREENSHOTS): the test captures
  * the page when it reads the console line, then marks the body so the tour goes on.
@@ -146,10 +155,15 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
         count("incompatible_count", 1, "One cannot"),
         channel("LRE qualifiée", 2, 2),
         channel("LR papier", 2, 2),
+        tab("details", "Détail par lettre"),
         detail("Denise Aloxe", "LRE qualifiée"),
         detail("SCI du Port", "LRE qualifiée"),
         detail("Alfred Brouilly", "LR papier"),
-        detail("Marie Rolin", "LR papier"),
+        {
+            content: "Marie prefers paper, although she consented: the detail says why",
+            trigger: `${DETAIL} .o_data_row:has(td[name=recipient]:contains('Marie Rolin')):has(td[name=channel]:contains('LR papier')) td[name=channel_reason]:contains("mode d'expédition préféré")`,
+        },
+        tab("errors", "Récapitulatif des erreurs"),
         {
             content: "The error summary says why Pierre's letter has no channel, in French",
             trigger: `${ERRORS} .o_data_row:contains('Tiers : Pierre Proprietaire'):contains('Adresse e-mail incompatible (pierre@@example.org)')`,
@@ -194,6 +208,7 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
         count("incompatible_count", 0),
         channel("LRE qualifiée", 3, 3),
         channel("LR papier", 2, 2),
+        tab("details", "Détail par lettre"),
         detail("Pierre Proprietaire", "LRE qualifiée"),
         screenshot("4_send_wizard_ready"),
         // ---------------------------------------------------------------- Valider
