@@ -525,3 +525,49 @@ class TestSendFlow(AR24Case):
         self.assertEqual(counts[-1], (3, 3))
         self.assertEqual(counts, sorted(counts), "the count only grows")
         self.assertTrue(any(0 < done < 3 for done, _total in counts), "nothing shown while the batch ran")
+
+    # ------------------------------------------------------------------ performance
+    def test_the_wizard_checks_any_batch_with_the_same_queries(self):
+        """Opened on 5 or 60 contacts, the wizard reads AR24's consents once and checks every row with
+        the same number of queries: rows, consents, channels and problems are read in batches."""
+        annex = (
+            self.env["ir.attachment"]
+            .with_user(self.ar24_user)
+            .create({"name": "convocation.pdf", "raw": make_pdf(["Convocation"]), "mimetype": "application/pdf"})
+        )
+
+        def opened(count, tag):
+            partners = self.env["res.partner"].create(
+                [
+                    dict(
+                        ADDRESS,
+                        country_id=self.fr.id,
+                        name="Owner %s %d" % (tag, i),
+                        email="o%s%d@example.org" % (tag, i),
+                    )
+                    for i in range(count)
+                ]
+            )
+            for partner in partners[: count // 2]:
+                partner.write({"ar24_consent_state": "accepted", "ar24_consent_email": partner.email})
+            action = self.env["ar24.letter"].with_user(self.ar24_user)._prepare_from_records(partners)
+            Wizard = self.env["ar24.send.wizard"].with_user(self.ar24_user).with_context(**action["context"])
+            self.env.flush_all()
+            self.env.invalidate_all()
+            calls = len(self.controls.calls("list_consents"))
+            before = self.env.cr.sql_log_count
+            wizard = Wizard.create(
+                {"send_type": "per_recipient", "body": "<p>AG</p>", "attachment_ids": [(6, 0, annex.ids)]}
+            )
+            self.assertEqual(wizard.compatible_count, count)
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - before
+            self.assertEqual(len(self.controls.calls("list_consents")) - calls, 1, "one paged read of the consents")
+            self.assertEqual(
+                wizard.channel_line_ids.mapped("requested"), [count // 2, count - count // 2], "LRE, then paper"
+            )
+            return queries
+
+        opened(3, "warm")  # the first wizard of a transaction also reads access rules and settings
+        small, large = opened(5, "small"), opened(60, "large")
+        self.assertLessEqual(large, small + 2, "queries grow with the batch: %s for 5, %s for 60" % (small, large))
