@@ -393,14 +393,16 @@ class Ar24LetterSend(models.AbstractModel):
         Letters whose outcome is unknown (crash or timeout after AR24 may have accepted them) keep
         ``send_started_at`` and are looked up in AR24's list of the sender's letters before any
         new attempt. Uploads and POST /mail run ``ar24_lre.concurrency`` at a time. Each sender sees in
-        his browser how many of his letters are done (``progress``, or this call's own).
+        his browser how many of his letters are done: ``progress`` (the batch's, given by the send
+        wizard and the queue), or this call's own when its letters take several chunks (one chunk is
+        done before a bar could move).
         """
-        if progress is None:
-            progress = SendProgress(letters, "send-%s" % letters[:1].id)
-            progress.start()
         params = self.env["ir.config_parameter"].sudo()
         concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
         chunk_size = max(1, int(params.get_param("ar24_lre.chunk_size", 64)))
+        if progress is None and len(letters) > chunk_size:
+            progress = SendProgress(letters, "send-%s" % letters[:1].id)
+            progress.start()
         for (company, user), group in self._groups(letters).items():
             client = company._ar24_client()
             self._reconcile(group, client)
@@ -412,7 +414,8 @@ class Ar24LetterSend(models.AbstractModel):
                     and (otp_hash or letter.send_type != "lre_eidas")
                 )
             )
-            progress.advance(group - todo)  # at AR24 already (found by the reconciliation), or waiting for a code
+            if progress:
+                progress.advance(group - todo)  # at AR24 already (found by the reconciliation), or waiting for a code
             with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
                 for start in range(0, len(todo), chunk_size):
                     self._send_chunk(todo[start : start + chunk_size], workers, user, otp_hash, progress)

@@ -526,6 +526,23 @@ class TestSendFlow(AR24Case):
         self.assertEqual(counts, sorted(counts), "the count only grows")
         self.assertTrue(any(0 < done < 3 for done, _total in counts), "nothing shown while the batch ran")
 
+    def test_the_sender_sees_progress_of_a_large_otp_validation(self):
+        """One OTP code validates a whole building: the letters leave chunk after chunk, and the bar moves."""
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.chunk_size", 2)
+        partners = self.env["res.partner"].concat(
+            *(self._partner("Owner %s" % i, "owner%s@example.org" % i, "accepted") for i in range(5))
+        )
+        self._open(partners).save().action_send()
+        letters = self.env["ar24.letter"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(set(letters.mapped("state")), {"to_valid"})
+        reports, capture = self._capture_progress()
+        otp = self.env["ar24.otp.wizard"].with_user(self.ar24_user).create({"letter_ids": letters.ids})
+        with capture:
+            otp.otp_code = self.alain["otp"]()
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        counts = [(p["done"], p["total"]) for user, p in reports if user == self.ar24_user]
+        self.assertEqual(counts, [(0, 5), (2, 5), (4, 5), (5, 5)])
+
     # ------------------------------------------------------------------ performance
     def test_the_wizard_checks_any_batch_with_the_same_queries(self):
         """Opened on 5 or 60 contacts, the wizard reads AR24's consents once and checks every row with
