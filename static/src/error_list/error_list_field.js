@@ -43,7 +43,8 @@ export class ErrorListField extends X2ManyField {
             const value = record.data[name];
             const id = value && (value.id ?? value[0]);
             if (id) {
-                this.dialogs.add(FormViewDialog, { resModel: model, resId: id, canExpand: false });
+                const title = value.display_name ?? value[1];
+                this.dialogs.add(FormViewDialog, { resModel: model, resId: id, canExpand: false, title });
                 return;
             }
         }

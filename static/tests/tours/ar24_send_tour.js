@@ -69,7 +69,7 @@ function tab(name, label) {
  * README screenshot, only when the test asks for them (AR24_TOUR_SCREENSHOTS): the test captures
  * the page when it reads the console line, then marks the body so the tour goes on.
  */
-function screenshot(name, scrollTo) {
+function screenshot(name, scrollTo, block = "end") {
     return {
         content: `Screenshot ${name} (when asked for)`,
         trigger: "body",
@@ -78,7 +78,7 @@ function screenshot(name, scrollTo) {
                 return;
             }
             if (scrollTo) {
-                helpers.queryFirst(scrollTo).scrollIntoView({ block: "end" });
+                helpers.queryFirst(scrollTo).scrollIntoView({ block });
             }
             console.log(`ar24_lre screenshot: ${name}`);
             await helpers.waitFor(`body[data-ar24-shot="${name}"]`, { timeout: 15000 });
@@ -168,7 +168,7 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             content: "The error summary says why Pierre's letter has no channel, in French",
             trigger: `${ERRORS} .o_data_row:contains('Tiers : Pierre Proprietaire'):contains('Adresse e-mail incompatible (pierre@@example.org)')`,
         },
-        screenshot("2_send_wizard_errors", `${WIZARD} button[name=action_list_errors]`),
+        screenshot("2_send_wizard_errors", `${WIZARD} .o_group:has(> div[name=channel_line_ids]), ${CHANNELS}`, "start"),
         // ---------------------------------------------------------------- fix the partner
         {
             content: "Double-click the error: the contact to fix opens",
