@@ -40,7 +40,8 @@ class Ar24LetterGuard(models.AbstractModel):
             if key.startswith("default_") and key[8:] in USER_CREATE_FIELDS
         }
         clean = {key: value for key, value in context.items() if not key.startswith("default_")}
-        return [dict(defaults, **vals) for vals in vals_list], letters_model.with_context(clean)
+        # the context replaced, not merged: the defaults dropped must not come back
+        return [dict(defaults, **vals) for vals in vals_list], letters_model.with_env(letters_model.env(context=clean))
 
     @api.model
     def _check_create(self, letters_model, vals_list):

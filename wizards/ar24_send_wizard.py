@@ -190,7 +190,7 @@ class Ar24SendWizard(models.TransientModel):
     def _state_key(self):
         """Everything the checks depend on, so that they run once per state of the wizard."""
         return (
-            self.id or id(self),
+            self.id,  # a NewId for the wizard of an onchange: unique, hashable
             self.send_type,
             self.check_token,
             tuple(self.letter_ids.ids),
