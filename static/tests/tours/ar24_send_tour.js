@@ -56,6 +56,27 @@ function detail(name, label) {
     };
 }
 
+/**
+ * A progress notification of the send engine, as the bus delivers it (Odoo's test cursor never commits,
+ * so the server's own notifications do not reach the browser during a tour: tests/test_send_flow.py
+ * checks what the engine sends, this checks what the sender sees of it).
+ */
+function progress(done, total) {
+    return {
+        content: `The bus says ${done} of ${total} letters are done`,
+        trigger: "body",
+        run() {
+            const workers = odoo.__WOWL_DEBUG__.root.env.services.worker_service;
+            const port = workers.isUsingSharedWorker ? workers.worker.port : workers.worker;
+            const payload = { batch: "send-tour", title: "Envoi des lettres recommandées", done, total };
+            const message = { type: "ar24_lre.progress", payload };
+            port.dispatchEvent(
+                new MessageEvent("message", { data: { type: "BUS:NOTIFICATION", data: [{ id: 1e9 + done, message }] } })
+            );
+        },
+    };
+}
+
 /** Open a page of the wizard's notebook (its rows are in the page only while it is shown). */
 function tab(name, label) {
     return {
@@ -225,6 +246,17 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
         {
             content: "The wizard is closed",
             trigger: "body:not(:has(.modal))",
+        },
+        // ---------------------------------------------------------------- the thermometer
+        progress(2, 5),
+        {
+            content: "The thermometer shows the batch running",
+            trigger: ".o_ar24_send_progress:contains('Envoi des lettres recommandées'):contains('2 / 5')",
+        },
+        progress(5, 5),
+        {
+            content: "Then the batch done",
+            trigger: ".o_ar24_send_progress .o_ar24_send_progress_count:text(5 / 5)",
         },
     ],
 });
