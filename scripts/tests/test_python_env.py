@@ -150,7 +150,7 @@ def test_a_python_given_by_the_user_is_checked_not_changed(bare, tmp_path):
     rc, printed, status, _seconds = _bootstrap(bare, checkout, _offline_env(PYTHON=str(bare)), purpose="demo")
     assert (rc, printed) == (1, "")
     assert status == [
-        "make demo: PYTHON=%s lacks requests, cryptography, pypdf, pyotp, phonenumbers: pip install -r "
+        "make demo: PYTHON=%s lacks requests, cryptography, pypdf, pyotp, phonenumbers, lxml: pip install -r "
         "requirements.txt into it, or unset PYTHON and let make demo set up .build/venv" % bare
     ]
     assert not (checkout / ".build" / "venv").exists()
