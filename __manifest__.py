@@ -24,6 +24,7 @@
         "views/ar24_consumption_views.xml",
         "wizards/ar24_send_wizard_views.xml",
         "views/ar24_payment_method_views.xml",
+        "views/ar24_sender_payment_views.xml",
         "wizards/ar24_payment_link_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
@@ -36,6 +37,7 @@
         "data/ar24_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["ar24_lre/static/src/**/*"],
         "web.assets_tests": ["ar24_lre/static/tests/tours/*.js"],
     },
     "installable": True,

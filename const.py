@@ -15,6 +15,9 @@ SEND_TYPE_CODES = tuple(code for code, _label in SEND_TYPES)
 # A letter deposited outside Odoo may be a simple registered e-mail (ERE, AR24's ``lre`` without eIDAS):
 # Odoo shows and follows it, it never sends one (``ar24.letter._check_send_type``).
 LETTER_TYPES = [*SEND_TYPES, ("ere", "Simple registered e-mail (ERE)")]
+# The send wizard may also let each recipient's contact file choose (the LSC manual's "Séparer par mode
+# d'exp."): his preferred dispatch, his LRE consent, his postal address (see ``rules.choose_channel``)
+WIZARD_SEND_TYPES = [("per_recipient", "Per recipient"), *SEND_TYPES]
 RECIPIENT_STATUSES = [("particulier", "Private person"), ("professionnel", "Professional")]
 
 # ---------------------------------------------------------------------- letters

@@ -200,8 +200,8 @@ ASSUMPTIONS = {
     "paper-params": (
         "Parameters of paper letters on POST mail",
         "to_address1, to_address2, to_zipcode, to_city, to_country (ISO alpha-2), print_color 0/1, "
-        "print_duplex 0/1; missing address -> slug missing_address; the mail object answers address1, "
-        "address2, city, zipcode",
+        "print_duplex 0/1; missing address -> slug missing_address; to_email optional (the LSC manual checks "
+        "only the postal address of a paper letter); the mail object answers address1, address2, city, zipcode",
         "fxmauricard (address1, address2, city, zipcode in the mail object); segnashare sends to_address1, "
         "to_city, to_country and to_postal_code (not to_zipcode): the emulator accepts both",
     ),

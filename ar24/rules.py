@@ -10,6 +10,7 @@ Pure Python: nothing from Odoo, so that the rules are tested (and reviewed) on t
 import functools
 import re
 import unicodedata
+from collections import namedtuple
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -558,3 +559,120 @@ def month_bounds(month):
         datetime(day.year, day.month, 1, tzinfo=_PARIS).astimezone(_UTC).replace(tzinfo=None)
         for day in (month, following)
     )
+
+
+# --- the channel of each recipient (send type "per recipient") -----------------------------------
+#
+# A syndic convenes every co-owner at once: those who consented get an electronic letter, the others a
+# paper one. Each letter takes the recipient's preferred dispatch when it is allowed for him; otherwise
+# the entity's electronic letter when his consent allows it (or he is a professional); otherwise a
+# paper registered letter when his postal address is complete; otherwise none, and the reason says
+# what is missing.
+
+# The LRE consent of the person whose e-mail a letter uses, for that e-mail (the addon reads it from
+# the consent of the letter's entity): accepted for it, accepted for another address, a request not
+# answered yet, nothing recorded, refused.
+CONSENT_STATUSES = ("accepted", "other_email", "pending", "none", "refused")
+# A contact's preferred dispatch (the LSC manual's "Mode d'expédition préféré") -> the kind of letter.
+PREFERRED_KINDS = {"post": "paper", "lr_paper": "paper", "email": "electronic", "lre": "electronic"}
+CONSENT_REASONS = {
+    "refused": _lt("LRE consent not valid (refused)"),
+    "pending": _lt("LRE consent not valid (request pending)"),
+    "none": _lt("LRE consent not valid (no consent)"),
+}
+
+
+def electronic_channel(default_send_type, is_coownership):
+    """The electronic letter of an entity when each recipient gets his channel: the avis électronique
+    for a co-ownership whose default send type it is, the qualified LRE otherwise."""
+    return "ae" if is_coownership and default_send_type == "ae" else "lre_eidas"
+
+
+def consent_problem(channel, consent, professional=False, ae_consent_required=True):
+    """None when a letter of ``channel`` may go to a recipient whose consent (for the e-mail the letter
+    uses) is ``consent``; otherwise the consent status that stops it.
+
+    Art. L100 CPCE: a private person must have consented before a qualified LRE is sent to him, a
+    professional need not. The avis électronique needs the consent when the entity's policy says so;
+    a refusal always stops an electronic letter. A paper letter needs no consent.
+    """
+    if consent not in CONSENT_STATUSES:
+        raise ValueError("unknown consent status %r (expected one of %s)" % (consent, ", ".join(CONSENT_STATUSES)))
+    _check_channel(channel)
+    if channel in PAPER_CHANNELS:
+        return None
+    if channel != "ae" and professional:
+        return None
+    if consent == "refused":
+        return "refused"
+    if consent == "accepted" or (channel == "ae" and not ae_consent_required):
+        return None
+    return consent
+
+
+def consent_reason(problem, consent_email=None):
+    """The sentence of a ``consent_problem`` (the LSC manual's "Consentement LRE non valide")."""
+    if problem == "other_email":
+        return _lt("LRE consent not valid (given for another e-mail: %s)", consent_email or "?")
+    return CONSENT_REASONS[problem]
+
+
+# The channel a letter takes ('lre_eidas', 'ae', 'lr_paper', or None when none can carry it) and why.
+ChannelChoice = namedtuple("ChannelChoice", "channel reason")
+
+
+def _electronic_reason(electronic, consent, professional):
+    """Why the electronic letter may go (it may: see ``choose_channel``)."""
+    if electronic != "ae" and professional:
+        return _lt("professional recipient: no LRE consent needed")
+    if consent == "accepted":
+        return _lt("LRE consent valid")
+    return _lt("the entity sends the avis électronique without prior consent")
+
+
+def choose_channel(
+    preferred,
+    electronic,
+    consent,
+    professional=False,
+    ae_consent_required=True,
+    email_problem=None,
+    address_problem=None,
+    consent_email=None,
+):
+    """The channel of one letter when each recipient gets his own (the wizard's send type "per recipient").
+
+    :param preferred: the contact's preferred dispatch (``PREFERRED_KINDS``' keys) or None
+    :param electronic: the entity's electronic letter (``electronic_channel``)
+    :param consent: one of ``CONSENT_STATUSES``, for the e-mail the letter would use
+    :param email_problem: why the e-mail cannot be used (no e-mail, invalid…), or None when it can
+    :param address_problem: why the postal address cannot be used, or None when it is complete
+    :return: ``ChannelChoice``
+    """
+    if preferred and preferred not in PREFERRED_KINDS:
+        raise ValueError("unknown preferred dispatch %r" % preferred)
+    if electronic not in ELECTRONIC_CHANNELS:
+        raise ValueError("unknown electronic channel %r" % electronic)
+    problem = consent_problem(electronic, consent, professional, ae_consent_required)
+    if email_problem:
+        no_electronic = _lt("no usable e-mail (%s)", email_problem)
+    elif problem:
+        no_electronic = consent_reason(problem, consent_email)
+    else:
+        no_electronic = None
+    no_paper = _lt("postal address incomplete (%s)", address_problem) if address_problem else None
+    kind = PREFERRED_KINDS.get(preferred)
+    if kind == "electronic" and not no_electronic:
+        return ChannelChoice(electronic, _lt("preferred dispatch of the recipient"))
+    if kind == "paper" and not no_paper:
+        return ChannelChoice("lr_paper", _lt("preferred dispatch of the recipient"))
+    if not no_electronic:
+        reason = _electronic_reason(electronic, consent, professional)
+        if kind == "paper":
+            reason = _lt("%s; preferred paper letter impossible: %s", reason, no_paper)
+        return ChannelChoice(electronic, reason)
+    if not no_paper:
+        if kind == "electronic":
+            return ChannelChoice("lr_paper", _lt("preferred electronic letter impossible: %s", no_electronic))
+        return ChannelChoice("lr_paper", _lt("no electronic letter: %s", no_electronic))
+    return ChannelChoice(None, _lt("No channel: %s; %s", no_electronic, no_paper))

@@ -1,4 +1,5 @@
 from . import ar24_payment_method
+from . import ar24_sender_payment
 from . import ar24_upload
 from . import ar24_letter
 from . import ar24_letter_guard

@@ -1,3 +1,5 @@
+import json
+import logging
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -20,6 +22,11 @@ from ..const import (
     STATES,
 )
 from ..tools import RELOAD, notification
+
+_logger = logging.getLogger(__name__)
+
+# A draft nobody touched for this long was abandoned (see ``_gc_abandoned_drafts``)
+DRAFT_RETENTION_DAYS = 30
 
 
 class Ar24Letter(models.Model):
@@ -279,10 +286,21 @@ class Ar24Letter(models.Model):
                 files |= letter.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf")
             letter.page_count = sum(count(attachment) for attachment in files)
 
-    @api.depends("company_id")
+    @api.depends(
+        "company_id.ar24_payment_method_id",
+        "user_id.ar24_sender_payment_ids.company_id",
+        "user_id.ar24_sender_payment_ids.payment_method_id",
+    )
     def _compute_payment_method_id(self):
-        for letter in self._ar24_following():
-            letter.payment_method_id = letter.company_id.ar24_payment_method_id
+        # AR24 charges a letter to a method of its sender's account: the one he linked to the entity
+        # ("Manage payment methods for my account"), else the entity's own (when it is not his, the
+        # checks say so before anything leaves)
+        letters = self._ar24_following()
+        linked = self.env["ar24.sender.payment"]._ar24_methods(letters.user_id, letters.company_id)
+        for letter in letters:
+            letter.payment_method_id = (
+                linked.get((letter.user_id.id, letter.company_id.id)) or letter.company_id.sudo().ar24_payment_method_id
+            )
 
     @api.depends("partner_id", "company_id", "res_model", "res_id")
     def _compute_refs(self):
@@ -534,34 +552,29 @@ class Ar24Letter(models.Model):
 
     @api.model
     def _prepare_from_records(self, records, partner_field="partner_id", **values):
-        """Draft letters for ``records`` (any model); other modules bind their action in one line.
+        """The send wizard on ``records`` (any model): other modules bind their action in one line.
 
-        The recipient is the record itself for partners, else its ``partner_field``. Returns the
-        wizard action on the new letters.
+        The recipient is the record itself for partners, else its ``partner_field``; ``values`` are
+        given to every letter. Nothing is created here: the wizard holds one row per record and
+        creates the letters when the user sends (Cancel leaves nothing behind).
         """
-        vals_list = []
-        for record in records:
-            partner = record if record._name == "res.partner" else record[partner_field]
-            if not partner:
-                continue
-            vals_list.append(
-                dict(
-                    {
-                        "partner_id": partner.id,
-                        "res_model": record._name if record._name != "res.partner" else False,
-                        "res_id": record.id if record._name != "res.partner" else False,
-                        "subject": values.get("subject") or record.display_name,
-                        "company_id": (
-                            record.company_id
-                            if "company_id" in record._fields and record.company_id
-                            else self.env.company
-                        ).id,
-                    },
-                    **values,
-                )
-            )
-        letters = self.create(vals_list)
-        return letters._action_open_send_wizard(composition=True)
+        records.check_access("read")
+        # the wizard keeps them in a JSON field (dates as ISO strings, which the letter's fields read back)
+        values = json.loads(json.dumps(values, default=str))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send as registered letter"),
+            "res_model": "ar24.send.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "ar24_res_model": records._name,
+                "ar24_res_ids": records.ids,
+                "ar24_partner_field": partner_field,
+                "ar24_letter_values": values,
+                "dialog_size": "extra-large",
+            },
+        }
 
     def _action_open_send_wizard(self, composition=False):
         return {
@@ -577,6 +590,25 @@ class Ar24Letter(models.Model):
                 "default_composition": composition,
             },
         }
+
+    @api.autovacuum
+    def _gc_abandoned_drafts(self):
+        """Drafts nobody touched for ``DRAFT_RETENTION_DAYS`` days go: the send wizard creates letters only
+        when they are sent, but a paper resend, another module or a script may leave drafts nobody sends."""
+        limit = fields.Datetime.now() - timedelta(days=DRAFT_RETENTION_DAYS)
+        drafts = self.sudo().search(
+            [
+                ("state", "=", "draft"),
+                ("write_date", "<", limit),
+                ("send_queued", "=", False),
+                ("ar24_id", "=", 0),
+                ("send_started_at", "=", False),
+                ("deposited_outside", "=", False),
+            ]
+        )
+        drafts.unlink()
+        if drafts:
+            _logger.info("%d registered letter drafts untouched for %d days deleted", len(drafts), DRAFT_RETENTION_DAYS)
 
     # ------------------------------------------------------------------ API for other modules
     # The send engine (``ar24.letter.send``), the checks (``ar24.letter.check``) and the status

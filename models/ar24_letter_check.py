@@ -21,7 +21,8 @@ class Ar24LetterCheck(models.AbstractModel):
         """[(record, location label, comment)] that prevent sending ``letter`` as ``send_type``.
 
         :param pdf_cache: {(checksum, paper): PDF check} shared by the letters of one batch
-        :param extra: {"attachments": shared attachments, "has_text": bool} of the send wizard
+        :param extra: {"attachments": shared attachments, "has_text": bool, "payment_method": the one the
+            sender picked} of the send wizard
         """
         letter.ensure_one()
         env = letter.env
@@ -31,9 +32,10 @@ class Ar24LetterCheck(models.AbstractModel):
             (letter.user_id, env._("Sender: %s", letter.user_id.name), comment)
             for comment in self._sender_problems(letter, send_type, company)
         ]
+        extra = extra or {}
         problems += [
             (company, env._("Entity: %s", company.name), comment)
-            for comment in self._entity_problems(letter, send_type, company)
+            for comment in self._entity_problems(letter, send_type, company, extra.get("payment_method"))
         ]
         partner_label = env._("Partner: %s", recipient.display_name)
         if send_type in ("lre_eidas", "ae"):
@@ -43,12 +45,14 @@ class Ar24LetterCheck(models.AbstractModel):
             elif email == rules.normalize_email(letter.user_id.ar24_email or letter.user_id.email)[0]:
                 problems.append((recipient, partner_label, env._("Same e-mail as the sender")))
             if email and letter.partner_id:
-                reason = letter.partner_id._ar24_consent_reason(send_type, email, company)
+                holder = self._consent_holder(letter)
+                reason = holder._ar24_consent_reason(
+                    send_type, email, company, professional=letter.recipient_status == "professionnel"
+                )
                 if reason:
-                    problems.append((letter.partner_id, env._("Partner: %s", letter.partner_id.display_name), reason))
+                    problems.append((holder, env._("Partner: %s", holder.display_name), reason))
         else:
             problems.extend((recipient, partner_label, reason) for reason in self._address_problems(letter, recipient))
-        extra = extra or {}
         attachments = letter.attachment_ids | extra.get("attachments", env["ir.attachment"])
         problems.extend(
             self._attachment_problems(letter, send_type, pdf_cache if pdf_cache is not None else {}, attachments)
@@ -73,19 +77,27 @@ class Ar24LetterCheck(models.AbstractModel):
         return problems
 
     @api.model
-    def _entity_problems(self, letter, send_type, company):
-        """Problems of the entity the letter is sent for: its payment method, its kind."""
+    def _entity_problems(self, letter, send_type, company, method=None):
+        """Problems of the entity the letter is sent for: its payment method (``method``: the one the
+        sender picked in the send wizard), its kind."""
         env = letter.env
-        method = letter.payment_method_id or company.ar24_payment_method_id
+        method = (method or letter.payment_method_id).sudo()
         problems = []
         if not method:
-            problems.append(env._("No AR24 payment method linked to this entity"))
-        elif not method.with_user(letter.user_id).has_access("read"):
-            # the queue sends in superuser mode: the method must be one the sender may charge
             problems.append(
                 env._(
-                    "Payment method %(method)s belongs to another company: %(user)s may not charge it",
+                    "No AR24 payment method of %(user)s pays for this entity: link one in “Manage payment methods "
+                    "for my account”",
+                    user=letter.user_id.name,
+                )
+            )
+        elif method.user_id != letter.user_id:
+            # AR24 charges a letter to its sender's account only: said here, never learnt from AR24's refusal
+            problems.append(
+                env._(
+                    "Payment method %(method)s belongs to the AR24 account of %(holder)s, not to that of %(user)s",
                     method=method.name,
+                    holder=method.user_id.name or env._("nobody (import it from AR24)"),
                     user=letter.user_id.name,
                 )
             )
@@ -111,6 +123,42 @@ class Ar24LetterCheck(models.AbstractModel):
                 reason=ar24_translate(env, reason),
             )  # pylint: disable=translation-required
         return email, None
+
+    @api.model
+    def _consent_holder(self, letter):
+        """The contact whose consent counts: the one whose e-mail the letter uses (the LSC manual: the
+        correspondent's e-mail, else the recipient's)."""
+        letter.ensure_one()
+        return letter.contact_id if (letter.contact_id.email or "").strip() else letter.partner_id
+
+    @api.model
+    def _channel(self, letter):
+        """``rules.ChannelChoice`` of the letter sent "per recipient", its reason in the user's language.
+
+        The recipient's preferred dispatch when it is allowed for him; else the entity's electronic
+        letter when his consent (for the e-mail used) allows it; else a paper letter when his postal
+        address is complete; else none, the reason saying what is missing.
+        """
+        letter.ensure_one()
+        env, company = letter.env, letter.company_id
+        email, email_problem = self._recipient_email(letter)
+        if email and email == rules.normalize_email(letter.user_id.ar24_email or letter.user_id.email)[0]:
+            email_problem = env._("Same e-mail as the sender")
+        holder = self._consent_holder(letter)
+        consent = holder._ar24_consent_status(email, company) if email and holder else "none"
+        recipient = letter.contact_id or letter.partner_id
+        address = self._address_problems(letter, recipient) if recipient else [env._("no recipient")]
+        choice = rules.choose_channel(
+            letter.partner_id.ar24_dispatch_mode or None,
+            rules.electronic_channel(company.ar24_default_send_type, company.ar24_is_coownership),
+            consent,
+            professional=letter.recipient_status == "professionnel",
+            ae_consent_required=company.ar24_ae_consent_required,
+            email_problem=email_problem,
+            address_problem="; ".join(address) or None,
+            consent_email=holder.sudo().with_company(company).ar24_consent_id.email if holder else None,
+        )
+        return rules.ChannelChoice(choice.channel, ar24_translate(env, choice.reason))
 
     @api.model
     def _address_problems(self, letter, partner):

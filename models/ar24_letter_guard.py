@@ -69,7 +69,8 @@ class Ar24LetterGuard(models.AbstractModel):
                         sender=env["res.users"].browse(vals["user_id"]).sudo().name,
                     )
                 )
-            self._check_payment_method(env, vals.get("payment_method_id"))
+            sender = env["res.users"].browse(vals.get("user_id") or env.uid)
+            self._check_payment_method(env, vals.get("payment_method_id"), sender)
             if vals.get("res_model") and vals.get("res_id"):
                 if vals["res_model"] not in env:
                     raise UserError(env._("Unknown source document model %s.", vals["res_model"]))
@@ -99,7 +100,8 @@ class Ar24LetterGuard(models.AbstractModel):
                     fields=", ".join(protected),
                 )
             )
-        self._check_payment_method(env, vals.get("payment_method_id"))
+        senders = env["res.users"].browse(vals["user_id"]) if vals.get("user_id") else letters.user_id
+        self._check_payment_method(env, vals.get("payment_method_id"), senders)
         if "user_id" in vals and not env.user.has_group(LRE_MANAGERS):
             moved = letters.filtered(lambda letter: letter.user_id.id != vals["user_id"])
             if moved:
@@ -152,7 +154,19 @@ class Ar24LetterGuard(models.AbstractModel):
             raise AccessError(env._("%(letters)s: post in your own name.", letters=", ".join(letters.mapped("name"))))
 
     @api.model
-    def _check_payment_method(self, env, method_id):
-        """A user charges letters to a payment method he can see (his accounts', his entities')."""
-        if method_id:
-            env["ar24.payment.method"].browse(method_id).check_access("read")
+    def _check_payment_method(self, env, method_id, senders):
+        """A user charges a letter to a payment method of its sender's AR24 account: AR24 charges no other,
+        and a colleague's card is not his to use."""
+        if not method_id:
+            return
+        method = env["ar24.payment.method"].browse(method_id)
+        method.check_access("read")
+        holder = method.sudo().user_id
+        if any(sender != holder for sender in senders):
+            raise AccessError(
+                env._(
+                    "%(method)s is not a payment method of the AR24 account of %(senders)s.",
+                    method=method.sudo().display_name,
+                    senders=", ".join(senders.mapped("name")),
+                )
+            )

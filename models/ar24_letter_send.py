@@ -9,7 +9,7 @@ from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.workers import AR24Workers
 from ..const import CONTENT_STATES
-from ..tools import CLOSE, ar24_error_text, commit, notification
+from ..tools import CLOSE, SendProgress, ar24_error_text, commit, notification
 
 _logger = logging.getLogger(__name__)
 
@@ -57,18 +57,23 @@ class Ar24LetterSend(models.AbstractModel):
                     count=len(letters),
                 )
             return notification(env._("Registered letters are being sent"), message, "info", CLOSE)
+        progress = SendProgress(letters, "send-%s" % letters[:1].id)
+        progress.start()
+        self._commit()  # the sender sees the batch start (the bus delivers on commit)
         lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
-        if lre:
-            return self._prepare_for_otp(lre)
-        self._send(letters)
+        if lre == letters:
+            return self._prepare_for_otp(lre, progress)
+        # a batch per recipient mixes them: the qualified LRE wait for the OTP code, the others leave
+        self._prepare_in_groups(lre, progress)
+        self._send(letters - lre, progress=progress)
         message, failed = self._summary(letters)
         return notification(env._("Registered letters"), message, "warning" if failed else "success", CLOSE)
 
     @api.model
-    def _prepare_for_otp(self, letters):
+    def _prepare_for_otp(self, letters, progress=None):
         """Qualified LRE: render and upload now, then wait in to_valid for the sender's OTP code."""
         env = letters.env
-        prepared = self._prepare_in_groups(letters)
+        prepared = self._prepare_in_groups(letters, progress)
         return notification(
             env._("Letters ready for OTP validation"),
             env._("%(count)s letters wait for your OTP code in “Awaiting OTP validation”.", count=len(prepared)),
@@ -155,15 +160,19 @@ class Ar24LetterSend(models.AbstractModel):
         """Background sender: rows locked with SKIP LOCKED so several workers can share a batch."""
         Letter = self.env["ar24.letter"]
         domain = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
+        progress = SendProgress(Letter, "queue", totals={})
         while True:
             letters = Letter.search(domain, limit=batch_size, order="id").try_lock_for_update()
             if not letters:
                 return
-            letters = self._check_again(letters)
-            lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
-            self._prepare_in_groups(lre)
-            self._send(letters - lre)
-            letters.filtered("send_queued").write({"send_queued": False})
+            for user, count in Letter._read_group(domain, ["user_id"], ["__count"]):
+                progress.expect(user.id, count)
+            ready = self._check_again(letters)
+            progress.advance(letters - ready)  # in error with their reason: done too
+            lre = ready.filtered(lambda letter: letter.send_type == "lre_eidas")
+            self._prepare_in_groups(lre, progress)
+            self._send(ready - lre, progress=progress)
+            ready.filtered("send_queued").write({"send_queued": False})
             self._report_to_senders(letters)
             remaining = Letter.search_count(domain)
             if self._can_commit() and self.env["ir.cron"]._commit_progress(len(letters), remaining=remaining) <= 0:
@@ -196,7 +205,7 @@ class Ar24LetterSend(models.AbstractModel):
 
     # ------------------------------------------------------------------ preparing
     @api.model
-    def _prepare_in_groups(self, letters):
+    def _prepare_in_groups(self, letters, progress=None):
         """Render and upload per sender; the letters ready for the OTP code (to_valid)."""
         self._check_sendable(letters)
         prepared = letters.browse()
@@ -205,10 +214,13 @@ class Ar24LetterSend(models.AbstractModel):
                 self._prepare(group, company._ar24_client())
             except AR24Error as exc:
                 self._set_error(group, exc)
-                continue
-            ready = group.filtered("body_file_id")
-            ready.write({"state": "to_valid", "error_code": False, "error_message": False, "send_queued": False})
-            prepared |= ready
+            else:
+                ready = group.filtered("body_file_id")
+                ready.write({"state": "to_valid", "error_code": False, "error_message": False, "send_queued": False})
+                prepared |= ready
+            if progress:
+                progress.advance(group)
+                self._commit()  # what AR24 received is recorded, and the sender told
         return prepared
 
     @api.model
@@ -375,16 +387,22 @@ class Ar24LetterSend(models.AbstractModel):
 
     # ------------------------------------------------------------------ sending
     @api.model
-    def _send(self, letters, otp_hash=None):
+    def _send(self, letters, otp_hash=None, progress=None):
         """Send these letters to AR24 now. Exactly once: reconciles first, commits around each call.
 
         Letters whose outcome is unknown (crash or timeout after AR24 may have accepted them) keep
         ``send_started_at`` and are looked up in AR24's list of the sender's letters before any
-        new attempt. Uploads and POST /mail run ``ar24_lre.concurrency`` at a time.
+        new attempt. Uploads and POST /mail run ``ar24_lre.concurrency`` at a time. Each sender sees in
+        his browser how many of his letters are done: ``progress`` (the batch's, given by the send
+        wizard and the queue), or this call's own when its letters take several chunks (one chunk is
+        done before a bar could move).
         """
         params = self.env["ir.config_parameter"].sudo()
         concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
         chunk_size = max(1, int(params.get_param("ar24_lre.chunk_size", 64)))
+        if progress is None and len(letters) > chunk_size:
+            progress = SendProgress(letters, "send-%s" % letters[:1].id)
+            progress.start()
         for (company, user), group in self._groups(letters).items():
             client = company._ar24_client()
             self._reconcile(group, client)
@@ -396,17 +414,21 @@ class Ar24LetterSend(models.AbstractModel):
                     and (otp_hash or letter.send_type != "lre_eidas")
                 )
             )
+            if progress:
+                progress.advance(group - todo)  # at AR24 already (found by the reconciliation), or waiting for a code
             with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
                 for start in range(0, len(todo), chunk_size):
-                    self._send_chunk(todo[start : start + chunk_size], workers, user, otp_hash)
+                    self._send_chunk(todo[start : start + chunk_size], workers, user, otp_hash, progress)
 
     @api.model
-    def _send_chunk(self, letters, workers, user, otp_hash):
+    def _send_chunk(self, letters, workers, user, otp_hash, progress=None):
         """Render the letters' PDFs, then send those that have one (the others are in error)."""
         self._own_attachments(letters)
         rendered = self._render_pdf(letters)
         if rendered:
             self._send_rendered(rendered, workers, user, otp_hash)
+        if progress:
+            progress.advance(letters)  # told with this commit
         self._commit()
 
     @api.model

@@ -30,6 +30,9 @@ class Ar24PaymentMethod(models.Model):
         help="User whose AR24 account holds this payment method.",
     )
     company_ids = fields.One2many("res.company", "ar24_payment_method_id", string="Entities")
+    sender_link_ids = fields.One2many(
+        "ar24.sender.payment", "payment_method_id", string="Entities of its holder's letters", readonly=True
+    )
     active = fields.Boolean(default=True)
 
     _slug_uniq = models.Constraint("UNIQUE(slug)", "An AR24 payment method is imported only once.")
@@ -60,6 +63,7 @@ class Ar24PaymentMethod(models.Model):
     @api.model
     def action_sync(self):
         """Import the payment methods of the current user's AR24 account; archive vanished ones."""
+        self.browse().check_access("read")  # registered-letter users only
         user = self.env.user
         if not user.ar24_user_id or user.ar24_link_state != "linked":
             raise UserError(
@@ -74,7 +78,9 @@ class Ar24PaymentMethod(models.Model):
             remote = client.list_payment_methods(user.ar24_user_id)
         except AR24Error as exc:
             raise ar24_user_error(self.env, exc, self.env._("Payment methods of %s", user.name)) from exc
-        known = self.with_context(active_test=False).search([("slug", "in", [m.get("slug") for m in remote])])
+        # what AR24 lists for his own account only: written by the module, for users too (who only read methods)
+        Method = self.sudo()
+        known = Method.with_context(active_test=False).search([("slug", "in", [m.get("slug") for m in remote])])
         by_slug = {m.slug: m for m in known}
         created = updated = 0
         for values in remote:
@@ -91,9 +97,9 @@ class Ar24PaymentMethod(models.Model):
                 by_slug[slug].write(vals)
                 updated += 1
             else:
-                self.create(dict(vals, slug=slug))
+                Method.create(dict(vals, slug=slug))
                 created += 1
-        gone = self.search([("user_id", "=", user.id), ("slug", "not in", [m.get("slug") for m in remote])])
+        gone = Method.search([("user_id", "=", user.id), ("slug", "not in", [m.get("slug") for m in remote])])
         gone.action_archive()
         if not remote:
             return notification(

@@ -736,9 +736,28 @@ class ResPartner(models.Model):
                 break
 
     # ------------------------------------------------------------------ rules at send time
-    def _ar24_consent_reason(self, send_type, email, company):
+    def _ar24_consent_status(self, email, company):
+        """The consent this partner gave ``company`` for ``email`` (default: his e-mail), as the channel
+        rules read it (``rules.CONSENT_STATUSES``): accepted, other_email, pending, none or refused.
+
+        The consent counts for the e-mail it was given for, and only while that e-mail is still the
+        partner's (a consent for an old address does not follow him to a new one). The consents of all
+        the partners being checked are read in one query per company.
+        """
+        self.ensure_one()
+        consent = self.sudo().with_company(company).ar24_consent_id
+        target = rules.normalize_email(email)[0] if email else self._ar24_lre_email()
+        if consent.state == "refused":
+            return "refused"
+        if consent.state == "accepted" and consent.email:
+            return "accepted" if consent._ar24_allows(target) else "other_email"
+        if consent.state == "pending":
+            return "pending"
+        return "none"
+
+    def _ar24_consent_reason(self, send_type, email, company, professional=None):
         """Why a letter of ``company`` of ``send_type`` may not go to this partner at ``email``; False if
-        it may.
+        it may (the LSC manual's "Consentement LRE non valide").
 
         - ``lr_paper``: a paper registered letter needs no consent;
         - ``lre_eidas``: professionals need none; a private person needs an accepted consent, given
@@ -746,11 +765,13 @@ class ResPartner(models.Model):
         - ``ae`` (avis électronique of co-ownerships): every co-owner needs that consent when the
           company requires it (``ar24_ae_consent_required``); otherwise only a refusal blocks it.
 
-        The consents of all the partners being checked are read in one query per company.
+        The rule itself is ``rules.consent_problem``; this partner is the one whose e-mail the letter
+        uses (a letter's correspondent when it goes to his e-mail).
 
         :param send_type: 'lre_eidas', 'ae' or 'lr_paper'
         :param email: e-mail the letter goes to (default: the partner's)
         :param company: res.company sending (whose consent counts, and its avis électronique policy)
+        :param professional: whether the letter's recipient is a professional (default: this partner's status)
         :return: False or a translated sentence
         """
         self.ensure_one()
@@ -758,23 +779,15 @@ class ResPartner(models.Model):
             raise ValueError("Unknown AR24 send type %r" % send_type)
         if send_type == "lr_paper":
             return False
-        if send_type == "lre_eidas" and self.ar24_recipient_status == "professionnel":
-            return False
         company = company or self.env.company
-        consent = self.sudo().with_company(company).ar24_consent_id
-        consent_needed = send_type == "lre_eidas" or company.ar24_ae_consent_required
-        if consent.state == "refused":
-            return self.env._("LRE consent refused")
-        if not consent_needed:
+        if professional is None:
+            professional = self.ar24_recipient_status == "professionnel"
+        status = self._ar24_consent_status(email, company)
+        problem = rules.consent_problem(send_type, status, professional, company.ar24_ae_consent_required)
+        if not problem:
             return False
-        target = rules.normalize_email(email)[0] if email else self._ar24_lre_email()
-        if consent.state == "accepted" and consent.email:
-            if consent._ar24_allows(target):
-                return False
-            return self.env._("LRE consent was given for another e-mail (%(email)s)", email=consent.email)
-        if consent.state == "pending":
-            return self.env._("LRE consent pending")
-        return self.env._("No LRE consent")
+        consent_email = self.sudo().with_company(company).ar24_consent_id.email
+        return ar24_translate(self.env, rules.consent_reason(problem, consent_email))
 
     # ------------------------------------------------------------------ recipients of registered letters
     def _ar24_check_not_a_recipient(self, operation):

@@ -59,6 +59,12 @@ class ResUsers(models.Model):
         "OTP key received", readonly=True, copy=False, help="AR24 verified your identity and sent your OTP key."
     )
     ar24_payment_possible = fields.Boolean("AR24 payment method", readonly=True, copy=False)
+    ar24_sender_payment_ids = fields.One2many(
+        "ar24.sender.payment",
+        "user_id",
+        "Payment methods per entity",
+        help="The payment method of your AR24 account that pays for your letters of each entity.",
+    )
     ar24_last_refresh = fields.Datetime("AR24 checked on", readonly=True, copy=False)
     ar24_letters_checked_at = fields.Datetime(
         "AR24 letters listed on",

@@ -10,7 +10,8 @@ this file, reads the JSON written to ``BENCH_OUT`` and prints the table with the
 Measured, against the AR24 emulator (its ``/_emulator/calls`` log counts AR24 calls):
 
 - send wizard: SQL queries (``cr.sql_log_count``) and time of its computation (counts, per-letter
-  detail, error summary) for each batch size;
+  detail, error summary) for each batch size, opened on letters and opened on contacts (each
+  recipient's channel, rows in memory, AR24's consents re-read first);
 - send: wall time of ``letters._ar24_send()`` (avis électronique) at the emulator latency given
   in ``BENCH_LATENCY_MS``, AR24 calls per route; the letters' own PDFs are rendered beforehand
   (rendering is timed apart, with wkhtmltopdf, on the smallest batch);
@@ -250,6 +251,44 @@ class Bench:
         self.env.cr.rollback()  # the wizard records are not needed
         return result
 
+    def wizard_from_contacts(self, letters):
+        """The same batch as a syndic sends it: "Envoyer en AR" on his co-owners, each one's channel
+        chosen by the wizard, whose rows are in memory (nothing is created), AR24's consents re-read
+        first (one paged read). SQL queries, AR24 calls and time, cold cache."""
+        partners = letters.partner_id
+        action = self.env["ar24.letter"].with_user(self.send_user)._prepare_from_records(partners)
+        Wizard = self.env["ar24.send.wizard"].with_user(self.send_user).with_context(**action["context"])
+        values = {
+            "send_type": "per_recipient",
+            "subject": "Convocation AG",
+            "body": "<p>Vous êtes convoqué à l'assemblée générale du 4 avril.</p>",
+            "attachment_ids": [Command.set(letters.attachment_ids.ids)],
+        }
+        self.env.flush_all()
+        self.env.invalidate_all()
+        letters_before = self.env["ar24.letter"].search_count([])
+        mark = self.last_call_id()
+        before, started = self.queries(), time.perf_counter()
+        wizard = Wizard.create(values)
+        counts = [wizard.requested_count, wizard.compatible_count, wizard.incompatible_count]
+        self.env.flush_all()
+        seconds = time.perf_counter() - started
+        queries = self.queries() - before
+        result = {
+            "queries": queries,
+            "seconds": seconds,
+            "counts": counts,
+            "ar24_calls": sum(self.calls_since(mark).values()),
+            "letters_created": self.env["ar24.letter"].search_count([]) - letters_before,
+        }
+        if counts[1] != len(partners):
+            problems = sorted(set(wizard.error_line_ids.mapped("comment")))[:5]
+            self.figures["errors"].append(
+                "wizard on %d contacts: %s compatible; %s" % (len(partners), counts, problems)
+            )
+        self.env.cr.rollback()  # the wizard records are not needed
+        return result
+
     def render(self, letters):
         """The letters' own PDFs with the module's QWeb report and the real wkhtmltopdf: Odoo's way
         (``_render_qweb_pdf``, one run at a time with its ``report.print_delay``) on a few letters,
@@ -354,6 +393,7 @@ class Bench:
         # batch measures the engine and not the start of this process
         warm_up = self.letters(1, "warm-up")
         self.wizard(warm_up)  # the first wizard of a process also reads the access rules
+        self.wizard_from_contacts(warm_up)
         self.fake_pdfs(warm_up)
         warm_up._ar24_send()
         self.commit()
@@ -362,7 +402,7 @@ class Bench:
             runs = []
             for run in range(5 if size * self.latency_ms < 1000 else 1):
                 letters = self.letters(size, "send-%d" % run)
-                figures = {"wizard": self.wizard(letters)}
+                figures = {"wizard": self.wizard(letters), "contacts": self.wizard_from_contacts(letters)}
                 self.fake_pdfs(letters)
                 figures["send"] = self.send(letters)
                 runs.append(figures)

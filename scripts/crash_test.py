@@ -39,7 +39,7 @@ admin = env.ref("base.user_admin")
 admin.email = "crash-test-sender@example.com"
 sender = controls.sender(admin.email, "Crash", "Test")
 admin.write({"ar24_email": admin.email, "ar24_user_id": sender["id_user"], "ar24_link_state": "linked"})
-method = env["ar24.payment.method"].create({"name": "Crash", "slug": sender["payment_methods"][0]})
+method = env["ar24.payment.method"].create({"name": "Crash", "slug": sender["payment_methods"][0], "user_id": admin.id})
 company.ar24_payment_method_id = method
 env["ir.config_parameter"].set_param("ar24_lre.concurrency", 2)
 partners = env["res.partner"].create([

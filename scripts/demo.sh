@@ -250,6 +250,13 @@ card = methods.filtered(lambda m: m.method_type == "card")[:1] or methods[:1]
 sepa = methods.filtered(lambda m: m.method_type == "sepa")[:1] or card
 for company in companies.filtered(lambda c: not c.ar24_payment_method_id):
     company.ar24_payment_method_id = sepa if company == gerance else card
+# and the admin's own links, as each sender makes them in "Manage payment methods for my account"
+linked = env["ar24.sender.payment"].search([("user_id", "=", admin.id)]).company_id
+for company in (companies & admin.company_ids) - linked:
+    if company.ar24_payment_method_id in methods:
+        env["ar24.sender.payment"].create(
+            {"user_id": admin.id, "company_id": company.id, "payment_method_id": company.ar24_payment_method_id.id}
+        )
 
 # AR24's consent address book of the admin (a sender of the co-ownership): the consents the co-owners gave the
 # co-ownership, and Jean Latour who answered AR24's request since ("Update LRE consent from AR24" on the contacts,

@@ -111,8 +111,20 @@ class AR24Mixin:
         """Make ``user`` an identified AR24 sender linked to this database; returns the emulator's info."""
         info = self.controls.sender(user.email, *user.name.split(" ", 1), **options)
         user.sudo().write({"ar24_email": user.email, "ar24_user_id": info["id_user"], "ar24_link_state": "linked"})
+        # the payment methods a test made with this account's slugs are his (as "Import from AR24" makes them)
+        methods = self.env["ar24.payment.method"].sudo().with_context(active_test=False)
+        methods.search([("slug", "in", info["payment_methods"]), ("user_id", "=", False)]).user_id = user
         info["otp"] = lambda: pyotp.TOTP(info["totp_secret"]).now()
         return info
+
+    def link_payment(self, user, company=None):
+        """``user`` imports his AR24 payment methods and charges ``company``'s letters to his first one."""
+        self.env["ar24.payment.method"].with_user(user).action_sync()
+        method = self.env["ar24.payment.method"].search([("user_id", "=", user.id)], order="slug", limit=1)
+        self.env["ar24.sender.payment"].with_user(user).create(
+            {"company_id": (company or self.env.company).id, "payment_method_id": method.id}
+        )
+        return method
 
 
 class AR24Case(AR24Mixin, TransactionCase):

@@ -303,7 +303,7 @@ class TestConsent(AR24Case):
         )
         self.assertEqual(
             moved._ar24_consent_reason("lre_eidas", moved.email, self.company),
-            "LRE consent was given for another e-mail (moved@example.com)",
+            "LRE consent not valid (given for another e-mail: moved@example.com)",
         )
 
     @users("ar24_user")
@@ -503,17 +503,17 @@ class TestConsent(AR24Case):
         )
         self.assertEqual(pro.ar24_recipient_status, "professionnel")
         self.assertEqual(none.ar24_recipient_status, "particulier")
-        no_consent = "No LRE consent"
-        other = "LRE consent was given for another e-mail (old@example.com)"
-        mail_other = "LRE consent was given for another e-mail (ok@example.com)"
+        no_consent = "LRE consent not valid (no consent)"
+        other = "LRE consent not valid (given for another e-mail: old@example.com)"
+        mail_other = "LRE consent not valid (given for another e-mail: ok@example.com)"
         table = [
             # partner, send type, e-mail (None: the partner's), avis électronique needs consent, reason
             (person, "lre_eidas", None, True, False),
             (person, "lre_eidas", " OK@Example.com ", True, False),
             (person, "lre_eidas", "other@example.com", True, mail_other),
             (none, "lre_eidas", None, True, no_consent),
-            (pending, "lre_eidas", None, True, "LRE consent pending"),
-            (refused, "lre_eidas", None, True, "LRE consent refused"),
+            (pending, "lre_eidas", None, True, "LRE consent not valid (request pending)"),
+            (refused, "lre_eidas", None, True, "LRE consent not valid (refused)"),
             (moved, "lre_eidas", None, True, other),
             (moved, "lre_eidas", "old@example.com", True, other),
             (pro, "lre_eidas", None, True, False),
@@ -523,10 +523,10 @@ class TestConsent(AR24Case):
             (person, "ae", None, True, False),
             (none, "ae", None, True, no_consent),
             (pro, "ae", None, True, no_consent),
-            (pending, "ae", None, True, "LRE consent pending"),
+            (pending, "ae", None, True, "LRE consent not valid (request pending)"),
             (none, "ae", None, False, False),
             (pro, "ae", None, False, False),
-            (refused, "ae", None, False, "LRE consent refused"),
+            (refused, "ae", None, False, "LRE consent not valid (refused)"),
         ]
         for partner, send_type, email, ae_required, expected in table:
             self.company.ar24_ae_consent_required = ae_required

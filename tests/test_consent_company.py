@@ -17,7 +17,7 @@ from odoo.tools import mute_logger
 from ..ar24.client import AR24Client
 from .common import PRIVATE_KEY, TOKEN, AR24Case
 
-NO_CONSENT = "No LRE consent"
+NO_CONSENT = "LRE consent not valid (no consent)"
 PROOF = b"%PDF-1.4 proof of consent"
 
 
@@ -64,9 +64,11 @@ class TestConsentPerCompany(AR24Case):
         self.sender_b = self.link_sender(self.user_b)
         (self.ar24_user | self.user_b).sudo().ar24_identity_verified = True
         Method = self.env["ar24.payment.method"]
-        self.company.ar24_payment_method_id = Method.create({"name": "A", "slug": self.sender_a["payment_methods"][0]})
+        self.company.ar24_payment_method_id = Method.create(
+            {"name": "A", "slug": self.sender_a["payment_methods"][0], "user_id": self.ar24_user.id}
+        )
         self.company_b.ar24_payment_method_id = Method.create(
-            {"name": "B", "slug": self.sender_b["payment_methods"][0]}
+            {"name": "B", "slug": self.sender_b["payment_methods"][0], "user_id": self.user_b.id}
         )
         # Denise consented to entity A, by hand, through A's user
         self.denise.with_user(self.ar24_user).action_ar24_consent_add()
@@ -317,7 +319,7 @@ class TestConsentEmailRule(AR24Case):
         self.sender = self.link_sender(self.ar24_user)
         self.ar24_user.sudo().ar24_identity_verified = True
         self.company.ar24_payment_method_id = self.env["ar24.payment.method"].create(
-            {"name": "A", "slug": self.sender["payment_methods"][0]}
+            {"name": "A", "slug": self.sender["payment_methods"][0], "user_id": self.ar24_user.id}
         )
 
     def partner(self, email):

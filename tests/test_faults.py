@@ -44,7 +44,9 @@ class TestFaults(AR24Case):
     def setUp(self):
         super().setUp()
         self.sender = self.link_sender(self.ar24_user)
-        method = self.env["ar24.payment.method"].create({"name": "A", "slug": self.sender["payment_methods"][0]})
+        method = self.env["ar24.payment.method"].create(
+            {"name": "A", "slug": self.sender["payment_methods"][0], "user_id": self.ar24_user.id}
+        )
         self.company.ar24_payment_method_id = method
 
     def _letters(self, partners):

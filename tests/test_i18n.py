@@ -240,7 +240,7 @@ class TestFrench(TransactionCase):
         self.assertEqual(menu.name, "En attente de validation OTP")
         self.assertEqual(self.env.ref("ar24_lre.menu_ar24_root").with_env(self.fr).name, "Lettres recommandées")
         action = self.env.ref("ar24_lre.action_partner_send_registered_letter").with_env(self.fr)
-        self.assertEqual(action.name, "Envoyer en lettre recommandée")
+        self.assertEqual(action.name, "Envoyer en AR")
         template = self.env.ref("ar24_lre.mail_template_ar24_consent_invitation").with_env(self.fr)
         self.assertIn("{{ user.company_id.name }}", template.subject)
         self.assertIn("recevez vos lettres recommandées", template.subject)

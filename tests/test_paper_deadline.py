@@ -17,7 +17,9 @@ class TestPaperAndDeadlines(AR24Case):
         cls.company.write(
             {"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9", "ar24_paper_transit_days": 3}
         )
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create({"name": "A", "slug": "stripe-1"})
+        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
+            {"name": "A", "slug": "stripe-47146"}
+        )
         cls.partner = cls.env["res.partner"].create(
             {
                 "name": "Alfred Brouilly",

@@ -1,4 +1,4 @@
-"""The whole sending flow clicked in a real browser (headless Chromium) against the AR24 emulator.
+"""The whole sending flow clicked in a real browser (headless Chromium) against the AR24 emulator, in French.
 
 The tours are in static/tests/tours/ar24_send_tour.js. The emulator acts between them: the test
 reads the sender's current OTP code (as his authenticator app would show it) and hands it to the
@@ -14,12 +14,14 @@ from unittest.mock import patch
 
 import pyotp
 
+from odoo import Command
 from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 
 from .common import AR24HttpCase
 
 SCREENSHOT = "ar24_lre screenshot: "
+FR = "fr_FR"
 
 
 def _chrome_or_fail(case):
@@ -76,11 +78,16 @@ class TestTour(AR24HttpCase):
             {
                 "ar24_is_coownership": True,
                 "ar24_webhook_base_url": "http://127.0.0.1:9",
-                "ar24_default_send_type": "ae",
+                # the co-ownership sends the qualified LRE (OTP) to those who consented
+                "ar24_default_send_type": "lre_eidas",
             }
         )
-        # a property manager maintains the co-owners' files (e-mail corrections included)
-        cls.ar24_user.sudo().group_ids |= cls.env.ref("base.group_partner_manager")
+        # a French property manager, who maintains the co-owners' files (e-mail corrections included)
+        cls.env["res.lang"]._activate_lang(FR)
+        cls.env["ir.module.module"].search([("state", "=", "installed")])._update_translations(FR)
+        cls.ar24_user.sudo().write(
+            {"lang": FR, "group_ids": [Command.link(cls.env.ref("base.group_partner_manager").id)]}
+        )
         address = {
             "street": "32 rue du Septentrion",
             "zip": "83700",
@@ -89,28 +96,34 @@ class TestTour(AR24HttpCase):
         }
         Partner = cls.env["res.partner"]
         cls.denise = Partner.create(dict(address, name="Denise Aloxe", email="denise@example.org"))
+        # no LRE consent: a paper registered letter
         cls.alfred = Partner.create(dict(address, name="Alfred Brouilly", email="alfred@example.org"))
-        # a typo in the e-mail; his consent was given for the right address
-        cls.pierre = Partner.create(dict(address, name="Pierre Proprietaire", email="pierre@@example.org"))
-        # a professional co-owner without consent: no avis électronique, but an LRE eIDAS may go
+        # a typo in the e-mail (his consent was given for the right address) and no street: nothing can
+        # carry his letter until the e-mail is fixed
+        cls.pierre = Partner.create(
+            dict(address, name="Pierre Proprietaire", email="pierre@@example.org", street=False)
+        )
+        # a professional co-owner without consent: the qualified LRE needs none
         cls.sci = Partner.create(
             dict(address, name="SCI du Port", email="gerance@sci-du-port.example", is_company=True)
         )
+        # she consented, but prefers paper
+        cls.marie = Partner.create(
+            dict(address, name="Marie Rolin", email="marie@example.org", ar24_dispatch_mode="lr_paper")
+        )
         for partner, email in (
             (cls.denise, "denise@example.org"),
-            (cls.alfred, "alfred@example.org"),
             (cls.pierre, "pierre@example.org"),
+            (cls.marie, "marie@example.org"),
         ):
             partner.write({"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": email})
-        cls.co_owners = cls.denise | cls.alfred | cls.pierre | cls.sci
+        cls.co_owners = cls.denise | cls.alfred | cls.pierre | cls.sci | cls.marie
 
     def setUp(self):
         super().setUp()
         self.sender = self.link_sender(self.ar24_user)
         self.ar24_user.sudo().ar24_identity_verified = True
-        self.company.ar24_payment_method_id = self.env["ar24.payment.method"].create(
-            {"name": "Copro Les Mimosas", "slug": self.sender["payment_methods"][0]}
-        )
+        self.link_payment(self.ar24_user)
 
     def _tour(self, url, name, **storage):
         """Start tour ``name`` with ``storage`` put in the page's sessionStorage first."""
@@ -136,28 +149,35 @@ class TestTour(AR24HttpCase):
             self._run_tours()
 
     def _run_tours(self):
-        # 1. co-owners › Send as registered letter › fix Pierre's e-mail › LRE eIDAS › Send
+        # 1. co-owners › Envoyer en AR › each his channel › fix Pierre's e-mail › Recalculer › Valider
         self._tour("/odoo/action-base.action_partner_form", "ar24_lre_send_tour")
         letters = self._letters()
-        self.assertEqual(len(letters), 4)
-        self.assertEqual(set(letters.mapped("state")), {"to_valid"}, letters.mapped("error_message"))
-        self.assertEqual(set(letters.mapped("send_type")), {"lre_eidas"})
+        self.assertEqual(len(letters), 5, "one letter per co-owner, created when the batch was sent")
+        by_partner = {letter.partner_id: letter for letter in letters}
+        lre = self.denise | self.pierre | self.sci
+        for partner in lre:
+            self.assertRecordValues(by_partner[partner], [{"send_type": "lre_eidas", "state": "to_valid"}])
+        for partner in self.alfred | self.marie:
+            letter = by_partner[partner]
+            self.assertRecordValues(letter, [{"send_type": "lr_paper", "state": "waiting"}])
         self.assertEqual(self.pierre.email, "pierre@example.org")
-        self.assertFalse(self.controls.calls("send_mail"))
+        paper = self.controls.calls("send_mail")
+        self.assertEqual(sorted(call["params"]["type"] for call in paper), ["lr_paper", "lr_paper"])
 
-        # 2. Awaiting OTP validation › Validate with OTP › the code the authenticator shows now
+        # 2. En attente de validation OTP › Valider avec le code OTP › the code the authenticator shows now
         code = pyotp.TOTP(self.sender["totp_secret"]).now()  # accepted by AR24 for 30 to 60 s
         self._tour("/odoo", "ar24_lre_otp_tour", ar24_lre_tour_otp=code)
         letters.invalidate_recordset()
-        self.assertEqual(set(letters.mapped("state")), {"waiting"}, letters.mapped("error_message"))
+        lre_letters = letters.filtered(lambda letter: letter.partner_id in lre)
+        self.assertEqual(set(lre_letters.mapped("state")), {"waiting"}, lre_letters.mapped("error_message"))
         self.assertTrue(all(letters.mapped("ar24_id")))
-        self.assertEqual(len(self.controls.calls("send_mail")), 4)
+        self.assertEqual(len(self.controls.calls("send_mail")), 5)
 
-        # 3. Denise opens her letter; Refresh from AR24 › Received (AR) with its proof
-        denise_letter = letters.filtered(lambda letter: letter.partner_id == self.denise)
+        # 3. Denise opens her letter; Actualiser depuis AR24 › Reçu (AR) with its proof
+        denise_letter = by_partner[self.denise]
         self.controls.recipient(denise_letter.ar24_id, "accept")
         self._tour("/odoo", "ar24_lre_refresh_tour")
         denise_letter.invalidate_recordset()
         self.assertEqual(denise_letter.state, "ar")
         self.assertTrue(denise_letter.date_ar)
-        self.assertIn("acknowledgement of receipt", " ".join(denise_letter.proof_attachment_ids.mapped("name")))
+        self.assertIn("accusé de réception", " ".join(denise_letter.proof_attachment_ids.mapped("name")))

@@ -4,6 +4,7 @@ from ..ar24.emulator import server as _emulator_server
 from .commit import commit
 from .errors import ar24_error_text, ar24_translate, ar24_user_error
 from .notify import CLOSE, RELOAD, notification
+from .progress import PROGRESS, SendProgress
 
 # URLs carrying the AR24 API token (GET query strings) or the callback token are logged by the
 # HTTP libraries and by the HTTP server's access log: masked before any handler sees them.

@@ -1,47 +1,91 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import html2plaintext
 
 from ..ar24 import pdfcheck
 from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES, PRODUCTS
-from ..const import SEND_TYPES
+from ..const import CONTENT_STATES, SEND_TYPES, WIZARD_SEND_TYPES
 
 # Rows of the per-letter detail: the letters to fix first, then a page of the others. Every letter
 # is checked and counted; storing a row per letter of a 1,000-letter batch would cost an INSERT
 # per hundred letters for rows nobody scrolls through.
 DETAIL_LIMIT = 80
+# What the checks of the wizard depend on (with the data of the contacts, settings and consents, which
+# "Recalculate errors" re-reads)
+CHECKED = (
+    "letter_ids",
+    "res_ids",
+    "send_type",
+    "check_token",
+    "attachment_ids",
+    "body",
+    "template_id",
+    "payment_method_id",
+)
 
 
 class Ar24SendWizard(models.TransientModel):
-    """ "Envoyer en AR" (the LSC manual, §3–§5): counts, per-letter detail, error summary, send.
+    """ "Envoyer en AR" (the LSC manual, §3–§5): channels, counts, per-letter detail, error summary, send.
 
-    Opened on letters, or on any records (partners, documents) for which it drafts one letter
-    each; with ``active_domain`` in the context it takes the whole "select all" domain.
+    Opened on contacts or any records (``ar24.letter._prepare_from_records``) it holds its rows
+    itself: the source records, one letter each, created only when the user sends (Cancel leaves
+    nothing behind). Opened on letters (the letters list's "Send") its rows are those letters.
+    Either way every row is an ``ar24.letter`` for the checks: the letters themselves, or letters
+    in memory (``new``) that exist nowhere else. With ``active_domain`` in the context it takes the
+    whole "select all" domain.
     """
 
     _name = "ar24.send.wizard"
     _description = "Send as registered letter"
 
     letter_ids = fields.Many2many("ar24.letter", string="Letters")
-    send_type = fields.Selection(SEND_TYPES, required=True, default=lambda self: self._default_send_type())
+    # the rows when the wizard drafts the letters: the source records (partners or any other model)
+    res_model = fields.Char("Source model")
+    res_ids = fields.Json("Source records")
+    partner_field = fields.Char(
+        "Recipient field", default="partner_id", help="Field of the source records holding the recipient."
+    )
+    letter_values = fields.Json(
+        "Letter values", help="Values of the letters to create, given by the module that opened the wizard."
+    )
+    send_type = fields.Selection(
+        WIZARD_SEND_TYPES,
+        required=True,
+        default=lambda self: self.env.company.ar24_default_send_type or "lre_eidas",
+        help="Per recipient: each letter takes the recipient's preferred dispatch when it is allowed, else "
+        "the electronic letter when his LRE consent allows it (or he is a professional), else a paper "
+        "registered letter when his postal address is complete.",
+    )
     print_color = fields.Boolean("Print in colour", default=lambda self: self.env.company.ar24_print_color)
     print_duplex = fields.Boolean("Print recto verso", default=lambda self: self.env.company.ar24_print_duplex)
+    payment_method_id = fields.Many2one(
+        "ar24.payment.method",
+        "Payment method for these letters",
+        domain=lambda self: [("user_id", "=", self.env.uid)],
+        help="One of your AR24 account's methods, for all your letters of this batch. Empty: each letter "
+        "takes the method you linked to its entity (Manage payment methods for my account).",
+    )
+    consent_message = fields.Char(
+        "LRE consents", readonly=True, help="Why the consents could not be re-read from AR24, when they could not."
+    )
     requested_count = fields.Integer("Letters requested", compute="_compute_counts", store=True)
     compatible_count = fields.Integer("Compatible", compute="_compute_counts", store=True)
     incompatible_count = fields.Integer("Incompatible", compute="_compute_counts", store=True)
-    # Separate computes: a field given by the form (error lines are editable, to open what to fix)
-    # must not stop the others from being computed.
+    # Separate computes: each is written by its own method, once per check.
     error_line_ids = fields.One2many(
-        "ar24.send.wizard.error", "wizard_id", compute="_compute_error_line_ids", store=True, readonly=False
+        "ar24.send.wizard.error", "wizard_id", compute="_compute_error_line_ids", store=True
     )
     line_ids = fields.One2many("ar24.send.wizard.line", "wizard_id", compute="_compute_line_ids", store=True)
+    channel_line_ids = fields.One2many(
+        "ar24.send.wizard.channel", "wizard_id", "Channels", compute="_compute_channel_line_ids", store=True
+    )
     detail_hidden_count = fields.Integer("Letters not listed", compute="_compute_counts", store=True)
     warning_count = fields.Integer("Deadline warnings", compute="_compute_counts", store=True)
     page_count = fields.Integer("Pages to print", compute="_compute_counts", store=True)
     estimated_price = fields.Float("Estimated price (excl. tax)", compute="_compute_counts", store=True)
     # Batch from a mail template and common attachments (AG convocation to every co-owner)
-    composition = fields.Boolean(help="The letters were drafted by this wizard: their content is written here.")
+    composition = fields.Boolean(help="The letters are drafted by this wizard: their content is written here.")
     template_id = fields.Many2one("mail.template", "Template", domain=[("model", "=", "res.partner")])
     subject = fields.Char()
     body = fields.Html(sanitize=True)
@@ -50,81 +94,193 @@ class Ar24SendWizard(models.TransientModel):
     )
     check_token = fields.Integer(help="Bumped by 'Recalculate errors' to recompute the checks.")
 
-    @api.model
-    def _default_send_type(self):
-        letters = self._letters_from_context()
-        types = set(letters.mapped("send_type"))
-        return types.pop() if len(types) == 1 else (self.env.company.ar24_default_send_type or "lre_eidas")
+    @api.constrains("payment_method_id")
+    def _check_payment_method_id(self):
+        # the method a sender picks is one of his own account's: AR24 would refuse another's, and a
+        # colleague's card is not his to charge (checked here, whatever the form offered)
+        for wizard in self.filtered("payment_method_id"):
+            if wizard.payment_method_id.sudo().user_id != wizard.create_uid:
+                raise ValidationError(
+                    self.env._(
+                        "%(method)s is not a payment method of your AR24 account: choose one of yours.",
+                        method=wizard.payment_method_id.sudo().display_name,
+                    )
+                )
 
-    @api.model
-    def _letters_from_context(self):
-        context = self.env.context
-        if context.get("active_model") != "ar24.letter":
-            return self.env["ar24.letter"]
-        if context.get("active_domain"):
-            return self.env["ar24.letter"].search(context["active_domain"])
-        return self.env["ar24.letter"].browse(context.get("active_ids") or [])
-
+    # ------------------------------------------------------------------ opening
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        model = context.get("active_model")
-        if "letter_ids" in fields_list and model:
-            if model == "ar24.letter":
-                letters = self._letters_from_context()
-            else:
-                records = (
-                    self.env[model].search(context["active_domain"])
-                    if context.get("active_domain")
-                    else self.env[model].browse(context.get("active_ids") or [])
-                )
-                letters = self.env["ar24.letter"].browse(
-                    self.env["ar24.letter"]._prepare_from_records(records)["context"]["active_ids"]
-                )
-            values["letter_ids"] = [Command.set(letters.filtered(lambda x: x.state in ("draft", "error")).ids)]
-            if model != "ar24.letter":
-                values["composition"] = True
+        if "letter_ids" not in fields_list and "res_ids" not in fields_list or self.env.context.get("ar24_probe"):
+            return values
+        source = self._source_from_context()
+        if source is None:
+            return values
+        values.update(source)
+        # the counts must be right when the wizard opens: AR24's address book first (one paged read)
+        probe = self.with_context(ar24_probe=True).new(dict(values, **source))
+        values["consent_message"] = probe._refresh_consents()
+        if "send_type" in fields_list and "default_send_type" not in self.env.context:
+            values["send_type"] = probe._default_send_type()
         return values
 
-    @api.onchange("template_id")
-    def _onchange_template_id(self):
-        if self.template_id:
-            self.subject = self.template_id.subject
-            self.body = self.template_id.body_html
+    @api.model
+    def _source_from_context(self):
+        """The wizard's rows from the context: letters, or source records (None: nothing given)."""
+        context = self.env.context
+        if context.get("ar24_res_model"):
+            model, ids = context["ar24_res_model"], context.get("ar24_res_ids") or []
+            records = self.env[model].browse(ids)
+        elif context.get("active_model"):
+            model = context["active_model"]
+            if context.get("active_domain"):
+                records = self.env[model].search(context["active_domain"])
+            else:
+                records = self.env[model].browse(context.get("active_ids") or [])
+        else:
+            return None
+        if model == "ar24.letter":
+            letters = records.filtered(lambda letter: letter.state in CONTENT_STATES)
+            return {"letter_ids": [Command.set(letters.ids)], "res_model": False, "res_ids": False}
+        records.check_access("read")
+        return {
+            "letter_ids": [Command.clear()],
+            "res_model": model,
+            "res_ids": records.ids,
+            "partner_field": context.get("ar24_partner_field") or "partner_id",
+            "letter_values": context.get("ar24_letter_values") or {},
+            "composition": True,
+        }
 
-    def _apply_composition(self):
-        """Write the composed content on each drafted letter, the template rendered per recipient."""
-        if not self.composition:
-            return
-        letters = self.letter_ids
-        bodies, subjects = {}, {}
-        if self.template_id:
-            partners = letters.partner_id
-            bodies = self.template_id._render_field("body_html", partners.ids)
-            subjects = self.template_id._render_field("subject", partners.ids)
-        for letter in letters:
-            values = {
-                "subject": subjects.get(letter.partner_id.id) or self.subject or letter.subject,
-                "body": bodies.get(letter.partner_id.id) or self.body or letter.body,
-            }
-            if self.attachment_ids:
-                values["attachment_ids"] = [Command.link(a.id) for a in self.attachment_ids]
-            letter.write(values)
+    def _default_send_type(self):
+        """The channel every row would take when they all take the same; "per recipient" when they differ."""
+        if self.letter_ids:
+            types = set(self.letter_ids.mapped("send_type"))
+            return types.pop() if len(types) == 1 else "per_recipient"
+        check = self.env["ar24.letter.check"]
+        channels = {check._channel(row).channel for row in self._rows()} - {None}
+        if len(channels) == 1:
+            return channels.pop()
+        if channels:
+            return "per_recipient"
+        return self.env.company.ar24_default_send_type or "lre_eidas"
 
-    def _problems(self):
-        """{letter: [(record, location, comment)]} for this wizard's type; computed once per check."""
-        self.ensure_one()
-        key = (
-            "ar24_send_wizard",
-            self.id or id(self),
+    def _refresh_consents(self):
+        """Re-read the LRE consents of the rows' recipients from AR24 (the sync service, one paged read of
+        each sender's address book per entity) so that the counts are right; False or why it failed."""
+        Partner = self.env["res.partner"]
+        check = self.env["ar24.letter.check"]
+        errors = []
+        rows = self._rows()
+        for (company, sender), group in rows.grouped(lambda row: (row.company_id, row.user_id)).items():
+            if not company._ar24_is_configured() or sender.ar24_link_state != "linked" or not sender.ar24_user_id:
+                continue  # the error summary already says so, per letter
+            holders = Partner.browse([check._consent_holder(row).id for row in group if row.partner_id])
+            result = Partner.with_company(company)._ar24_consent_refresh_for_send(holders, sender)
+            if result["error"]:
+                errors.append(result["error"])
+        if errors:
+            return self.env._(
+                "The LRE consents could not be re-read from AR24, those known in Odoo are used: %(reason)s",
+                reason="; ".join(errors),
+            )
+        return False
+
+    # ------------------------------------------------------------------ the rows
+    def _state_key(self):
+        """Everything the checks depend on, so that they run once per state of the wizard."""
+        return (
+            self.id,  # a NewId for the wizard of an onchange: unique, hashable
             self.send_type,
             self.check_token,
             tuple(self.letter_ids.ids),
+            self.res_model,
+            tuple(self.res_ids or ()),
             tuple(self.attachment_ids.ids),
             bool(self.body),
             self.template_id.id,
+            self.payment_method_id.id,
         )
+
+    def _rows(self):
+        """The rows as ``ar24.letter`` records: the letters, or one letter in memory per source record."""
+        return self._row_data()[0]
+
+    def _row_data(self):
+        """(rows, {row: values of its letter}, {row: id of its source record}), built once per check."""
+        self.ensure_one()
+        if self.letter_ids or not self.res_model:
+            return self.letter_ids, {}, {letter: letter.id for letter in self.letter_ids}
+        key = ("ar24_send_wizard_rows", self._state_key())
+        cache = self.env.cr.cache
+        if key not in cache:
+            Letter = self.env["ar24.letter"]
+            values_list, sources = self._row_values()
+            # letters in memory only: the checks read them as letters, nothing is written; their name is
+            # the recipient's until they get a number
+            rows = [Letter.new(dict(values, name=name, state="draft")) for values, name in values_list]
+            values_list = [values for values, _name in values_list]
+            cache[key] = (
+                Letter.concat(*rows) if rows else Letter,
+                dict(zip(rows, values_list)),
+                dict(zip(rows, sources)),
+            )
+        return cache[key]
+
+    def _row_values(self):
+        """([(values of the letter of each source record, its label)], [its id]): the recipient is the
+        record itself for contacts, else its ``partner_field``; a person of a company or household is
+        its correspondent."""
+        records = self.env[self.res_model].browse(self.res_ids or [])
+        is_partner = self.res_model == "res.partner"
+        company_field = "company_id" in records._fields and not is_partner
+        extra = dict(self.letter_values or {})
+        values_list, sources = [], []
+        for record in records:
+            partner = record if is_partner else record[self.partner_field]
+            if not partner:
+                continue
+            contact = partner.browse()
+            if partner.parent_id and not partner.is_company:
+                # the LSC manual's correspondent: his e-mail first, the recipient's when he has none
+                partner, contact = partner.parent_id, partner
+            company = record.company_id if company_field and record.company_id else self.env.company
+            values = {
+                "partner_id": partner.id,
+                "contact_id": contact.id,
+                "res_model": False if is_partner else record._name,
+                "res_id": False if is_partner else record.id,
+                "subject": extra.get("subject") or self.subject or record.display_name,
+                "company_id": company.id,
+                "user_id": self.env.uid,
+            }
+            values_list.append((dict(values, **extra), (contact or partner).display_name))
+            sources.append(record.id)
+        return values_list, sources
+
+    def _channels(self):
+        """{row: rules.ChannelChoice}: the send type chosen, or each recipient's channel."""
+        key = ("ar24_send_wizard_channels", self._state_key())
+        cache = self.env.cr.cache
+        if key not in cache:
+            rows = self._rows()
+            if self.send_type == "per_recipient":
+                check = self.env["ar24.letter.check"]
+                cache[key] = {row: check._channel(row) for row in rows}
+            else:
+                cache[key] = dict.fromkeys(rows, (self.send_type, False))
+        return cache[key]
+
+    def _payment_override(self, row):
+        """The payment method the sender picked, for his own rows."""
+        if self.payment_method_id and row.user_id == self.env.user:
+            return self.payment_method_id
+        return None
+
+    def _problems(self):
+        """{row: [(record, location, comment)]} for each row's channel; computed once per check."""
+        self.ensure_one()
+        key = ("ar24_send_wizard_problems", self._state_key())
         cache = self.env.cr.cache
         if key not in cache:
             pdf_cache = {}
@@ -132,39 +288,69 @@ class Ar24SendWizard(models.TransientModel):
                 "attachments": self.attachment_ids,
                 "has_text": bool(self.template_id or html2plaintext(self.body or "").strip()),
             }
-            cache[key] = {letter: letter._ar24_problems(self.send_type, pdf_cache, extra) for letter in self.letter_ids}
+            problems = {}
+            for row, (channel, reason) in self._channels().items():
+                if not channel:
+                    recipient = row.contact_id or row.partner_id
+                    problems[row] = [(recipient, self.env._("Partner: %s", recipient.display_name), reason)]
+                    continue
+                row_extra = dict(extra, payment_method=self._payment_override(row))
+                problems[row] = row._ar24_problems(channel, pdf_cache, row_extra)
+            cache[key] = problems
         return cache[key]
 
     def _details(self):
-        """Values of the detail row of every letter (in ``_problems``' order), computed once per check."""
-        problems = self._problems()
+        """Values of the detail row of every row (in ``_problems``' order), computed once per check."""
+        key = ("ar24_send_wizard_details", self._state_key())
         cache = self.env.cr.cache
-        key = ("ar24_send_wizard_details", id(problems))
-        if cache.get(key, (None,))[0] is not problems:
-            cache[key] = (problems, [self._detail_values(letter, found) for letter, found in problems.items()])
-        return cache[key][1]
+        if key not in cache:
+            channels = self._channels()
+            cache[key] = [self._detail_values(row, channels[row], found) for row, found in self._problems().items()]
+        return cache[key]
 
-    def _letters_where(self, compatible):
+    def _rows_where(self, compatible):
         problems = self._problems()
-        return self.letter_ids.filtered(lambda letter: (not problems[letter]) == compatible)
+        return [row for row, found in problems.items() if (not found) == compatible]
 
-    @api.depends("letter_ids", "send_type", "check_token", "attachment_ids", "body", "template_id")
+    # ------------------------------------------------------------------ computes
+    @api.depends(*CHECKED)
     def _compute_line_ids(self):
         for wizard in self:
             rows = sorted(wizard._details(), key=lambda values: values["compatible"])[:DETAIL_LIMIT]
             wizard.line_ids = [Command.clear()] + [Command.create(values) for values in rows]
 
-    @api.depends("letter_ids", "send_type", "check_token", "attachment_ids", "body", "template_id")
+    @api.depends(*CHECKED)
     def _compute_error_line_ids(self):
         for wizard in self:
             errors = [
-                Command.create(wizard._error_values(letter, *problem))
-                for letter, problems in wizard._problems().items()
+                Command.create(wizard._error_values(row, *problem))
+                for row, problems in wizard._problems().items()
                 for problem in problems
             ]
             wizard.error_line_ids = [Command.clear()] + errors
 
-    @api.depends("letter_ids", "send_type", "check_token", "attachment_ids", "body", "template_id")
+    @api.depends(*CHECKED)
+    def _compute_channel_line_ids(self):
+        for wizard in self:
+            by_channel = {}
+            for values in wizard._details():
+                line = by_channel.setdefault(
+                    values["channel"] or "none",
+                    {"channel": values["channel"] or "none", "requested": 0, "compatible": 0, "pages": 0, "price": 0.0},
+                )
+                line["requested"] += 1
+                if values["compatible"]:
+                    line["compatible"] += 1
+                    line["pages"] += values["pages"]
+                    line["price"] += values["price"]
+            order = [code for code, _label in SEND_TYPES] + ["none"]
+            lines = [
+                dict(line, incompatible=line["requested"] - line["compatible"])
+                for line in sorted(by_channel.values(), key=lambda line: order.index(line["channel"]))
+            ]
+            wizard.channel_line_ids = [Command.clear()] + [Command.create(values) for values in lines]
+
+    @api.depends(*CHECKED)
     def _compute_counts(self):
         for wizard in self:
             details = wizard._details()
@@ -177,21 +363,22 @@ class Ar24SendWizard(models.TransientModel):
             wizard.page_count = sum(values["pages"] for values in compatible)
             wizard.estimated_price = sum(values["price"] for values in compatible)
 
-    def _error_values(self, letter, record, location, comment):
-        values = {"letter_id": letter.id, "location": location, "comment": comment}
+    def _error_values(self, row, record, location, comment):
+        values = {"letter_id": row.id or False, "location": location, "comment": comment}
         field = {
             "res.partner": "partner_id",
             "ir.attachment": "attachment_id",
             "res.company": "company_id",
             "res.users": "user_id",
         }.get(record._name)
-        if field:
+        if field and record.id:
             values[field] = record.id
         return values
 
-    def _detail_values(self, letter, problems):
-        recipient = letter.contact_id or letter.partner_id
-        if self.send_type == "lr_paper":
+    def _detail_values(self, row, choice, problems):
+        channel, reason = choice
+        recipient = row.contact_id or row.partner_id
+        if channel == "lr_paper":
             address = ", ".join(
                 filter(
                     None,
@@ -199,41 +386,53 @@ class Ar24SendWizard(models.TransientModel):
                 )
             )
         else:
-            address = letter.to_email
-        payment = letter.payment_method_id or letter.company_id.ar24_payment_method_id
+            address = row.to_email
+        payment = (self._payment_override(row) or row.payment_method_id).sudo()
         return {
-            "letter_id": letter.id,
+            "letter_id": row.id or False,
+            "partner_id": row.partner_id.id,
             "recipient": recipient.display_name,
-            "recipient_status": letter.recipient_status,
+            "recipient_status": row.recipient_status,
+            "channel": channel or False,
+            "channel_reason": reason or False,
             "address": address,
-            "payment": "%s (%s) — %s" % (payment.name, payment.slug, letter.company_id.name) if payment else False,
-            "content": self._content_label(letter),
+            "payment": "%s (%s) — %s" % (payment.name, payment.slug, row.company_id.name) if payment else False,
+            "content": self._content_label(row),
             "attachments": "\n".join(
-                "%s (%s Ko)" % (a.name, max(1, (a.file_size or 0) // 1024)) for a in letter.attachment_ids
+                "%s (%s Ko)" % (a.name, max(1, (a.file_size or 0) // 1024))
+                for a in row.attachment_ids | self.attachment_ids
             ),
             "info": "\n".join(comment for _record, _location, comment in problems)
             or self.env._("Compatible: ready to send"),
             "compatible": not problems,
-            "deadline_warning": letter._ar24_deadline_warning(self.send_type),
-            **self._price_values(letter),
+            "deadline_warning": channel and row._ar24_deadline_warning(channel),
+            **self._price_values(row, channel),
         }
 
-    def _content_label(self, letter):
+    def _content_label(self, row):
         if self.composition:
-            return self.template_id.name or self.subject or letter.subject
-        return letter.subject
+            return self.template_id.name or self.subject or row.subject
+        return row.subject
 
-    def _price_values(self, letter):
+    def _price_values(self, row, channel):
         """Pages (paper) and estimated price from the [ASSUMED] price list of ar24/routes.py."""
-        product = PRODUCTS[self.send_type]
+        if not channel:
+            return {"pages": 0, "price": 0.0}
+        product = PRODUCTS[channel]
         price = PRICES.get((product["type"], product["eidas"]), 0.0)
-        if self.send_type != "lr_paper":
+        if channel != "lr_paper":
             return {"pages": 0, "price": price}
         pages = 1  # the letter itself
-        for attachment in letter.attachment_ids | self.attachment_ids:
+        for attachment in row.attachment_ids | self.attachment_ids:
             if (attachment.mimetype or "") == "application/pdf":
                 pages += pdfcheck.page_count(attachment.with_context(bin_size=False).raw or b"") or 0
         return {"pages": pages, "price": price + PAPER_PRICE_PER_PAGE * pages}
+
+    @api.onchange("template_id")
+    def _onchange_template_id(self):
+        if self.template_id:
+            self.subject = self.template_id.subject
+            self.body = self.template_id.body_html
 
     # ------------------------------------------------------------------ buttons
     def _reopen(self):
@@ -248,47 +447,99 @@ class Ar24SendWizard(models.TransientModel):
         }
 
     def action_recompute(self):
-        """The LSC manual's "Recalculer les erreurs": re-check after fixing partners, attachments or settings."""
+        """The LSC manual's "Recalculer les erreurs": AR24's consents again, then every check, after the
+        user fixed contacts, attachments or settings."""
         self.ensure_one()
         self.env.invalidate_all()
+        self.consent_message = self._refresh_consents()
         self.check_token += 1
         return self._reopen()
 
     def action_list_errors(self):
-        """The LSC manual's "Lister les événements en erreur": the letters that cannot go, in a list."""
+        """The LSC manual's "Lister les événements en erreur": the list the letters were started from again,
+        showing only the records in error (the contacts to fix). The wizard closes: it created nothing,
+        and "Envoyer en AR" on the fixed contacts starts again."""
         self.ensure_one()
-        letters = self._letters_where(compatible=False)
+        sources = self._row_data()[2]
+        ids = sorted({sources[row] for row in self._rows_where(compatible=False)})
+        model = "ar24.letter" if self.letter_ids or not self.res_model else self.res_model
+        names = {"ar24.letter": self.env._("Letters in error"), "res.partner": self.env._("Contacts to fix")}
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Letters in error"),
-            "res_model": "ar24.letter",
+            "name": names.get(model) or self.env._("Records in error"),
+            "res_model": model,
             "view_mode": "list,form",
-            "domain": [("id", "in", letters.ids)],
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", ids)],
+            "target": "current",
+            "context": {"create": False},
         }
 
     def action_send(self):
-        """Send the compatible letters; the others stay draft with their reasons in the summary."""
+        """The LSC manual's "Valider": create the letters of the compatible rows, each with its channel,
+        and send them; nothing is created nor sent for the others (their reasons are in the summary)."""
         self.ensure_one()
-        # the letters are the sender's own (or, for a manager, his team's): never a colleague's put in
-        # the wizard by RPC (read as the user, such letters would silently drop out of the batch)
+        # the letters are the sender's own (or, for a manager, his team's): never a colleague's put in the
+        # wizard by RPC (read as the user, such letters would silently drop out of the batch)
         self.sudo().letter_ids.with_env(self.env).check_access("write")
         # and only letters that never left: a received letter written into the wizard stays received
         self.env["ar24.letter.send"]._check_sendable(self.letter_ids)
-        self._apply_composition()
-        if self.send_type in ("lre_eidas", "ae"):
-            # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
-            for (company, sender), letters in self.letter_ids.grouped(lambda x: (x.company_id, x.user_id)).items():
-                self.env["res.partner"].with_company(company)._ar24_consent_refresh_for_send(letters.partner_id, sender)
+        # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
+        self._refresh_consents()
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
-        compatible = self._letters_where(compatible=True)
+        compatible = self._rows_where(compatible=True)
         if not compatible:
             raise UserError(
                 self.env._(
                     "None of the %(count)s letters can be sent: see the error summary.", count=self.requested_count
                 )
             )
-        options = {"send_type": self.send_type, "print_color": self.print_color, "print_duplex": self.print_duplex}
-        # write only what changes: a new option means a new PDF, and a letter AR24 may hold stays as it is
-        compatible.filtered(lambda letter: any(letter[key] != value for key, value in options.items())).write(options)
+        self.flush_recordset()  # the summary as it was when the letters left
+        letters = self._letters_for(compatible)
+        self._apply_composition(letters)
+        channels = self._channels()
+        for channel in {channels[row][0] for row in compatible}:
+            options = {"send_type": channel, "print_color": self.print_color, "print_duplex": self.print_duplex}
+            group = letters.browse(
+                [letter.id for row, letter in zip(compatible, letters) if channels[row][0] == channel]
+            )
+            # write only what changes: a new option means a new PDF, and a letter AR24 may hold stays as it is
+            group.filtered(lambda letter, options=options: any(letter[k] != v for k, v in options.items())).write(
+                options
+            )
         # from here on the module writes states, PDFs and AR24's answers (fields users cannot write)
-        return compatible.sudo()._ar24_send_or_queue()
+        return letters.sudo()._ar24_send_or_queue()
+
+    def _letters_for(self, rows):
+        """The letters of ``rows``, in their order: themselves, or created now for the user (the letters'
+        guard checks what he may give them, as for any letter he drafts)."""
+        if self.letter_ids or not self.res_model:
+            return self.env["ar24.letter"].browse([row.id for row in rows])
+        values_of, channels = self._row_data()[1], self._channels()
+        vals_list = []
+        for row in rows:
+            values = dict(values_of[row])
+            override = self._payment_override(row)
+            if override:
+                values["payment_method_id"] = override.id
+            values.update(send_type=channels[row][0], print_color=self.print_color, print_duplex=self.print_duplex)
+            vals_list.append(values)
+        return self.env["ar24.letter"].create(vals_list)
+
+    def _apply_composition(self, letters):
+        """Write the composed content on each letter, the template rendered per recipient."""
+        if not self.composition:
+            return
+        bodies, subjects = {}, {}
+        if self.template_id:
+            partners = letters.partner_id
+            bodies = self.template_id._render_field("body_html", partners.ids)
+            subjects = self.template_id._render_field("subject", partners.ids)
+        for letter in letters:
+            values = {
+                "subject": subjects.get(letter.partner_id.id) or self.subject or letter.subject,
+                "body": bodies.get(letter.partner_id.id) or self.body or letter.body,
+            }
+            if self.attachment_ids:
+                values["attachment_ids"] = [Command.link(a.id) for a in self.attachment_ids]
+            letter.write(values)

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..const import RECIPIENT_STATUSES
+from ..const import RECIPIENT_STATUSES, SEND_TYPES
 
 
 class Ar24SendWizardLine(models.TransientModel):
@@ -10,8 +10,11 @@ class Ar24SendWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("ar24.send.wizard", required=True, ondelete="cascade")
     letter_id = fields.Many2one("ar24.letter", "Letter")
+    partner_id = fields.Many2one("res.partner", "Contact")
     recipient = fields.Char()
     recipient_status = fields.Selection(RECIPIENT_STATUSES)
+    channel = fields.Selection(SEND_TYPES, "Channel")
+    channel_reason = fields.Char("Why this channel")
     address = fields.Char("E-mail or postal address")
     payment = fields.Char("Payment method")
     content = fields.Char()

@@ -268,6 +268,14 @@ def test_three_products_and_identification(client, sender):
     assert paper["type"] == "lr_paper" and paper["print_duplex"] == 1 and paper["price_ht"] > ae["price_ht"]
 
 
+def test_a_paper_letter_needs_an_address_not_an_email(client, sender):
+    """[ASSUMED] paper-params: the co-owners without e-mail are those who get paper letters."""
+    address = {"to_address1": "32 rue du Septentrion", "to_zipcode": "83700", "to_city": "Fréjus", "to_country": "FR"}
+    paper = send(client, sender, product="lr_paper", to_email="", **address)
+    assert (paper["type"], paper["to_email"]) == ("lr_paper", "")
+    assert slug_of(lambda: send(client, sender, product="ae", to_email="", **address)) == "missing_email"
+
+
 def test_lifecycle_dates_and_proofs(client, controls, sender):
     mail = send(client, sender)
     assert mail["status"] == "waiting" and mail["proof_ev_url"] == ""

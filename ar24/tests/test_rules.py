@@ -22,6 +22,7 @@ from ar24.rules import (
     latest_send_date,
     normalize_email,
 )
+from ar24.tests.channel_table import ADDRESSES, CHANNEL_TABLE, CONSENTS, PREFERRED
 
 D = date.fromisoformat
 
@@ -615,3 +616,119 @@ def test_a_paris_month_as_utc_bounds_follows_the_clock_change():
     assert rules.billing_month(start) == D("2026-03-01")
     assert rules.billing_month(end - timedelta(seconds=1)) == D("2026-03-01")
     assert rules.billing_month(end) == D("2026-04-01")
+
+
+# --- the channel of each recipient -----------------------------------------------------------------
+
+REASON_TEMPLATES = {
+    "preferred": "preferred dispatch of the recipient",
+    "consent": "LRE consent valid",
+    "consent_no_paper": "%s; preferred paper letter impossible: %s",
+    "no_electronic": "no electronic letter: %s",
+    "no_preferred": "preferred electronic letter impossible: %s",
+    "none": "No channel: %s; %s",
+}
+
+
+def test_the_channel_table_covers_every_preferred_dispatch_consent_and_address():
+    rows = {(preferred, consent, address) for preferred, consent, address, _channel, _reason in CHANNEL_TABLE}
+    assert len(CHANNEL_TABLE) == len(rows) == len(PREFERRED) * len(CONSENTS) * len(ADDRESSES)
+    assert set(CONSENTS) == set(rules.CONSENT_STATUSES)
+    assert set(PREFERRED) - {None} == set(rules.PREFERRED_KINDS)
+
+
+@pytest.mark.parametrize("preferred,consent,address,channel,reason", CHANNEL_TABLE)
+def test_channel_of_a_private_person_with_an_email(preferred, consent, address, channel, reason):
+    choice = rules.choose_channel(
+        preferred,
+        "lre_eidas",
+        consent,
+        address_problem=None if address == "complete" else "the street is missing",
+        consent_email="old@example.org",
+    )
+    assert choice.channel == channel
+    assert choice.reason.template == REASON_TEMPLATES[reason]
+    if channel is None:
+        # the reason names what is missing on both sides
+        assert "street is missing" in choice.reason
+        assert "LRE consent not valid" in choice.reason
+
+
+def test_channel_reasons_say_what_is_missing():
+    choice = rules.choose_channel(None, "lre_eidas", "none", address_problem="the city is missing")
+    assert (choice.channel, str(choice.reason)) == (
+        None,
+        "No channel: LRE consent not valid (no consent); postal address incomplete (the city is missing)",
+    )
+    choice = rules.choose_channel("lre", "lre_eidas", "other_email", consent_email="old@example.org")
+    assert (choice.channel, str(choice.reason)) == (
+        "lr_paper",
+        "preferred electronic letter impossible: LRE consent not valid (given for another e-mail: old@example.org)",
+    )
+    choice = rules.choose_channel("post", "lre_eidas", "accepted", address_problem="the zip code is missing")
+    assert str(choice.reason) == (
+        "LRE consent valid; preferred paper letter impossible: postal address incomplete (the zip code is missing)"
+    )
+
+
+@pytest.mark.parametrize("consent", rules.CONSENT_STATUSES)
+def test_a_professional_needs_no_consent_for_the_lre(consent):
+    choice = rules.choose_channel(None, "lre_eidas", consent, professional=True)
+    assert choice == ("lre_eidas", "professional recipient: no LRE consent needed")
+    # but the avis électronique follows the entity's policy for him too
+    ae = rules.choose_channel(None, "ae", consent, professional=True)
+    assert ae.channel == ("ae" if consent == "accepted" else "lr_paper")
+
+
+def test_without_a_usable_email_the_letter_goes_by_paper_or_not_at_all():
+    for preferred in (None, "lre", "email"):
+        choice = rules.choose_channel(preferred, "lre_eidas", "accepted", email_problem="No e-mail address")
+        assert choice.channel == "lr_paper"
+        assert "no usable e-mail (No e-mail address)" in choice.reason
+    choice = rules.choose_channel(
+        "lre", "lre_eidas", "accepted", professional=True, email_problem="No e-mail address", address_problem="x"
+    )
+    assert choice.channel is None
+    assert str(choice.reason) == "No channel: no usable e-mail (No e-mail address); postal address incomplete (x)"
+
+
+@pytest.mark.parametrize(
+    "consent,required,channel",
+    [
+        ("accepted", True, "ae"),
+        ("none", True, "lr_paper"),
+        ("pending", True, "lr_paper"),
+        ("other_email", True, "lr_paper"),
+        ("refused", True, "lr_paper"),
+        ("accepted", False, "ae"),
+        ("none", False, "ae"),
+        ("pending", False, "ae"),
+        ("other_email", False, "ae"),
+        ("refused", False, "lr_paper"),  # a refusal always stops the avis électronique
+    ],
+)
+def test_avis_electronique_follows_the_entity_consent_policy(consent, required, channel):
+    choice = rules.choose_channel(None, "ae", consent, ae_consent_required=required)
+    assert choice.channel == channel
+    if channel == "ae" and consent != "accepted":
+        assert choice.reason == "the entity sends the avis électronique without prior consent"
+
+
+def test_electronic_channel_of_an_entity():
+    assert rules.electronic_channel("ae", True) == "ae"
+    assert rules.electronic_channel("lre_eidas", True) == "lre_eidas"
+    assert rules.electronic_channel("lr_paper", True) == "lre_eidas"
+    assert rules.electronic_channel("ae", False) == "lre_eidas"  # the avis électronique is for co-ownerships
+
+
+def test_consent_problem_of_each_channel():
+    assert rules.consent_problem("lr_paper", "refused") is None
+    assert rules.consent_problem("lre_eidas", "refused", professional=True) is None
+    assert rules.consent_problem("lre_eidas", "pending") == "pending"
+    assert rules.consent_problem("ae", "refused", ae_consent_required=False) == "refused"
+    with pytest.raises(ValueError):
+        rules.consent_problem("fax", "none")
+    with pytest.raises(ValueError):
+        rules.consent_problem("lre_eidas", "maybe")
+    with pytest.raises(ValueError):
+        rules.choose_channel("pigeon", "lre_eidas", "none")

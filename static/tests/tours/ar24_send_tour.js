@@ -1,30 +1,36 @@
 /**
- * Browser tours of the whole sending flow, as a property manager clicks it.
+ * Browser tours of the whole sending flow, as a French property manager clicks it.
  *
- * Run by tests/test_tour.py in headless Chromium against the AR24 emulator, in three legs
- * because the emulator has to act between them (a code from the authenticator app, the
- * recipient opening his letter):
+ * Run by tests/test_tour.py in headless Chromium against the AR24 emulator, the user's interface in
+ * French, in three legs because the emulator has to act between them (a code from the authenticator
+ * app, the recipient opening his letter):
  *
- *  1. ar24_lre_send_tour: co-owners › Actions › "Send as registered letter", counts and error
- *     summary, fix a partner's e-mail from the summary, recalculate, choose LRE eIDAS, send;
- *  2. ar24_lre_otp_tour: Registered letters › Awaiting OTP validation, select, "Validate with
- *     OTP", type the code the test put in sessionStorage (``ar24_lre_tour_otp``), validate;
- *  3. ar24_lre_refresh_tour: Registered letters, open the letter, "Refresh from AR24", see
- *     "Received (AR)" and its proofs.
+ *  1. ar24_lre_send_tour: co-owners › Actions › "Envoyer en AR", each one's channel (qualified LRE
+ *     for those who consented or are professionals, paper for the others), counts per channel, error
+ *     summary, a double-click on the error opens the contact to fix, "Recalculer les erreurs",
+ *     "Valider": one mixed batch, the LRE waiting for the OTP code and the paper letters sent;
+ *  2. ar24_lre_otp_tour: Lettres recommandées › En attente de validation OTP, select, "Valider avec le
+ *     code OTP", type the code the test put in sessionStorage (``ar24_lre_tour_otp``), validate;
+ *  3. ar24_lre_refresh_tour: Lettres recommandées, open the letter, "Actualiser depuis AR24", see
+ *     "Reçu (AR)" and its proofs.
  *
- * Triggers only use stable selectors (field names, button names, menu xmlids), never delays.
+ * Triggers use stable selectors (field names, button names, menu xmlids, selection values), never
+ * delays; the words a French user reads are checked where the LSC manual names them.
  */
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
 const WIZARD = ".modal:not(.o_inactive_modal) .o_form_view:has(div[name=send_type])";
 const ERRORS = `${WIZARD} div[name=error_line_ids]`;
+const CHANNELS = `${WIZARD} div[name=channel_line_ids]`;
+const DETAIL = `${WIZARD} div[name=line_ids]`;
 const FOOTER = ".modal:not(.o_inactive_modal) .modal-footer";
+const DIALOG = ".modal:not(.o_inactive_modal)";
 // Steps that wait for AR24 calls (PDF rendering, uploads, sends) get more than the 10 s default.
 const SERVER_WORK_TIMEOUT = 30000;
-const CO_OWNERS = ["Denise Aloxe", "Alfred Brouilly", "Pierre Proprietaire", "SCI du Port"];
+const CO_OWNERS = ["Denise Aloxe", "Alfred Brouilly", "Pierre Proprietaire", "SCI du Port", "Marie Rolin"];
 
-/** A count of the "Information on the send" group (the alert repeats some of them in bold). */
+/** A count of the "Information sur l'envoi" group (the alert repeats some of them in bold). */
 function count(name, value, content) {
     return {
         content: content || `${name} is ${value}`,
@@ -32,11 +38,59 @@ function count(name, value, content) {
     };
 }
 
+/** The line of a channel in "Information sur l'envoi": requested and compatible letters. */
+function channel(label, requested, compatible) {
+    return {
+        content: `${label}: ${requested} letters requested, ${compatible} compatible`,
+        trigger:
+            `${CHANNELS} .o_data_row:has(td[name=channel]:contains('${label}'))` +
+            `:has(td[name=requested]:text(${requested})):has(td[name=compatible]:text(${compatible}))`,
+    };
+}
+
+/** The channel of a co-owner's letter in "Détail par lettre". */
+function detail(name, label) {
+    return {
+        content: `${name}'s letter goes as ${label}`,
+        trigger: `${DETAIL} .o_data_row:has(td[name=recipient]:contains('${name}')) td[name=channel]:contains('${label}')`,
+    };
+}
+
+/**
+ * A progress notification of the send engine, as the bus delivers it (Odoo's test cursor never commits,
+ * so the server's own notifications do not reach the browser during a tour: tests/test_send_flow.py
+ * checks what the engine sends, this checks what the sender sees of it).
+ */
+function progress(done, total) {
+    return {
+        content: `The bus says ${done} of ${total} letters are done`,
+        trigger: "body",
+        run() {
+            const workers = odoo.__WOWL_DEBUG__.root.env.services.worker_service;
+            const port = workers.isUsingSharedWorker ? workers.worker.port : workers.worker;
+            const payload = { batch: "send-tour", title: "Envoi des lettres recommandées", done, total };
+            const message = { type: "ar24_lre.progress", payload };
+            port.dispatchEvent(
+                new MessageEvent("message", { data: { type: "BUS:NOTIFICATION", data: [{ id: 1e9 + done, message }] } })
+            );
+        },
+    };
+}
+
+/** Open a page of the wizard's notebook (its rows are in the page only while it is shown). */
+function tab(name, label) {
+    return {
+        content: `Open the page ${label}`,
+        trigger: `${WIZARD} .o_notebook a.nav-link[name=${name}]:contains("${label}")`,
+        run: "click",
+    };
+}
+
 /**
  * README screenshot, only when the test asks for them (AR24_TOUR_SCREENSHOTS): the test captures
  * the page when it reads the console line, then marks the body so the tour goes on.
  */
-function screenshot(name, scrollTo) {
+function screenshot(name, scrollTo, block = "end") {
     return {
         content: `Screenshot ${name} (when asked for)`,
         trigger: "body",
@@ -45,7 +99,7 @@ function screenshot(name, scrollTo) {
                 return;
             }
             if (scrollTo) {
-                helpers.queryFirst(scrollTo).scrollIntoView({ block: "end" });
+                helpers.queryFirst(scrollTo).scrollIntoView({ block });
             }
             console.log(`ar24_lre screenshot: ${name}`);
             await helpers.waitFor(`body[data-ar24-shot="${name}"]`, { timeout: 15000 });
@@ -58,7 +112,7 @@ function openApp(menuXmlid) {
         stepUtils.showAppsMenuItem(),
         {
             content: "Open the Registered letters app",
-            trigger: '.o_app[data-menu-xmlid="ar24_lre.menu_ar24_root"]',
+            trigger: '.o_app[data-menu-xmlid="ar24_lre.menu_ar24_root"]:contains("Lettres recommandées")',
             run: "click",
         },
         {
@@ -78,8 +132,8 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             run: "check",
         })),
         {
-            content: "Four co-owners are selected",
-            trigger: ".o_selection_container:contains('4 selected')",
+            content: "Five co-owners are selected",
+            trigger: ".o_list_view .o_data_row .o_list_record_selector input:checked:count(5)",
         },
         {
             content: "Open the Actions menu of the selection",
@@ -88,15 +142,19 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
         },
         screenshot("1_partners_send_action"),
         {
-            content: "Actions › Send as registered letter",
-            trigger: ".o-dropdown--menu .dropdown-item:contains('Send as registered letter')",
+            content: "Actions › Envoyer en AR",
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Envoyer en AR')",
             run: "click",
         },
         // ---------------------------------------------------------------- the send wizard
-        count("requested_count", 4, "The wizard drafted one letter per co-owner"),
         {
-            content: "The entity's default send type is the avis électronique",
-            trigger: `${WIZARD} div[name=send_type] input[data-value=ae]:checked`,
+            content: "The wizard is the LSC manual's 'Envoyer en AR', in French",
+            trigger: ".modal:not(.o_inactive_modal) .modal-title:contains('Envoyer en AR')",
+        },
+        count("requested_count", 5, "One row per co-owner (and no letter drafted yet)"),
+        {
+            content: "The co-owners differ: each gets his own channel",
+            trigger: `${WIZARD} div[name=send_type] input[data-value=per_recipient]:checked`,
         },
         count("compatible_count", 0, "Nothing can go yet: the letter has no text"),
         {
@@ -114,89 +172,91 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             trigger: `${WIZARD} div[name=subject] input`,
             run: "click",
         },
-        count("compatible_count", 2, "Two letters can go"),
-        count("incompatible_count", 2, "Two letters cannot"),
+        count("compatible_count", 4, "Four letters can go"),
+        count("incompatible_count", 1, "One cannot"),
+        channel("LRE qualifiée", 2, 2),
+        channel("LR papier", 2, 2),
+        tab("details", "Détail par lettre"),
+        detail("Denise Aloxe", "LRE qualifiée"),
+        detail("SCI du Port", "LRE qualifiée"),
+        detail("Alfred Brouilly", "LR papier"),
         {
-            content: "The error summary explains the invalid e-mail",
-            trigger: `${ERRORS} .o_data_row:contains('Partner: Pierre Proprietaire'):contains('Invalid e-mail address (pierre@@example.org)')`,
+            content: "Marie prefers paper, although she consented: the detail says why",
+            trigger: `${DETAIL} .o_data_row:has(td[name=recipient]:contains('Marie Rolin')):has(td[name=channel]:contains('LR papier')) td[name=channel_reason]:contains("mode d'expédition préféré")`,
         },
+        tab("errors", "Récapitulatif des erreurs"),
         {
-            content: "The error summary explains the missing consent",
-            trigger: `${ERRORS} .o_data_row:contains('Partner: SCI du Port'):contains('No LRE consent')`,
+            content: "The error summary says why Pierre's letter has no channel, in French",
+            trigger: `${ERRORS} .o_data_row:contains('Tiers : Pierre Proprietaire'):contains('Adresse e-mail incompatible (pierre@@example.org)')`,
         },
-        screenshot("2_send_wizard_errors", `${WIZARD} button[name=action_list_errors]`),
+        screenshot("2_send_wizard_errors", `${WIZARD} .o_group:has(> div[name=channel_line_ids]), ${CHANNELS}`, "start"),
         // ---------------------------------------------------------------- fix the partner
         {
-            content: "Click the partner to fix in the error summary",
-            trigger: `${ERRORS} .o_data_row:contains('Invalid e-mail address') td[name=partner_id]`,
-            run: "click",
-        },
-        {
-            content: "Open the partner in a dialog (internal link)",
-            trigger: `${ERRORS} .o_selected_row td[name=partner_id] .o_external_button`,
-            run: "click",
+            content: "Double-click the error: the contact to fix opens",
+            trigger: `${ERRORS} .o_data_row:contains('Pierre Proprietaire') td[name=comment]`,
+            run: "dblclick",
         },
         {
             content: "Open the contact's LRE tab",
-            trigger: ".modal:not(.o_inactive_modal) .o_notebook a.nav-link[name=ar24_lre]",
+            trigger: `${DIALOG} .o_notebook a.nav-link[name=ar24_lre]`,
             run: "click",
         },
         {
             content: "His consent to this entity was given for the right address, not the mistyped one",
-            trigger: ".modal:not(.o_inactive_modal) .alert-warning:contains('pierre@example.org')",
-        },
-        {
-            content: "The list of his consents per entity shows it, accepted",
-            trigger: ".modal:not(.o_inactive_modal) div[name=ar24_consent_ids] .o_data_row:contains('pierre@example.org'):contains('Accepted')",
+            trigger: `${DIALOG} .alert-warning:contains('pierre@example.org')`,
         },
         {
             content: "Correct the e-mail address",
-            trigger: ".modal:not(.o_inactive_modal) .o_form_view div[name=email] input",
+            trigger: `${DIALOG} .o_form_view div[name=email] input`,
             run: "edit pierre@example.org",
         },
         screenshot("3_fix_partner"),
         {
-            content: "Save the partner",
-            trigger: ".modal:not(.o_inactive_modal) .o_form_button_save",
+            content: "Save the contact",
+            trigger: `${DIALOG} .o_form_button_save`,
             run: "click",
         },
         {
-            content: "The partner dialog is closed",
+            content: "The contact's dialog is closed",
             trigger: "body:not(:has(.modal .o_form_view div[name=email]))",
         },
         {
-            content: "Recalculate errors",
-            trigger: `${FOOTER} button[name=action_recompute]`,
+            content: "Recalculer les erreurs",
+            trigger: `${FOOTER} button[name=action_recompute]:contains('Recalculer les erreurs')`,
             run: "click",
         },
-        count("compatible_count", 3, "Pierre's letter can go now"),
-        count("incompatible_count", 1),
-        {
-            content: "Only the missing consent is left in the summary",
-            trigger: `${ERRORS}:not(:has(.o_data_row:contains('Pierre'))) .o_data_row:contains('SCI du Port')`,
-        },
-        // ---------------------------------------------------------------- send type, send
-        {
-            content: "Choose the qualified LRE eIDAS (a professional needs no consent)",
-            trigger: `${WIZARD} div[name=send_type] input[data-value=lre_eidas]`,
-            run: "check",
-        },
-        count("compatible_count", 4, "All four letters can go as LRE eIDAS"),
+        count("compatible_count", 5, "Pierre's letter can go now"),
         count("incompatible_count", 0),
+        channel("LRE qualifiée", 3, 3),
+        channel("LR papier", 2, 2),
+        tab("details", "Détail par lettre"),
+        detail("Pierre Proprietaire", "LRE qualifiée"),
         screenshot("4_send_wizard_ready"),
+        // ---------------------------------------------------------------- Valider
         {
-            content: "Send",
-            trigger: `${FOOTER} button[name=action_send]`,
+            content: "Valider",
+            trigger: `${FOOTER} button[name=action_send]:contains('Valider')`,
             run: "click",
         },
         {
-            content: "The letters wait for the OTP code",
-            trigger: ".o_notification:contains('4 letters wait for your OTP code')",
+            content: "The paper letters left; the LRE wait for the OTP code",
+            trigger: ".o_notification:contains('2 lettres sur 2 transmises à AR24'):contains('3 lettres LRE qualifiées sur 3')",
             timeout: SERVER_WORK_TIMEOUT,
         },
         {
             content: "The wizard is closed",
             trigger: "body:not(:has(.modal))",
+        },
+        // ---------------------------------------------------------------- the thermometer
+        progress(2, 5),
+        {
+            content: "The thermometer shows the batch running",
+            trigger: ".o_ar24_send_progress:contains('Envoi des lettres recommandées'):contains('2 / 5')",
+        },
+        progress(5, 5),
+        {
+            content: "Then the batch done",
+            trigger: ".o_ar24_send_progress .o_ar24_send_progress_count:text(5 / 5)",
         },
     ],
 });
@@ -205,8 +265,8 @@ registry.category("web_tour.tours").add("ar24_lre_otp_tour", {
     steps: () => [
         ...openApp("ar24_lre.menu_ar24_letter_to_valid"),
         {
-            content: "The four letters await the OTP code",
-            trigger: ".o_list_view .o_data_row:count(4)",
+            content: "The three qualified LRE await the OTP code",
+            trigger: ".o_list_view .o_data_row:count(3)",
         },
         screenshot("5_awaiting_otp"),
         {
@@ -215,13 +275,13 @@ registry.category("web_tour.tours").add("ar24_lre_otp_tour", {
             run: "check",
         },
         {
-            content: "Validate with OTP",
-            trigger: ".o_selection_container button:contains('Validate with OTP')",
+            content: "Valider avec le code OTP",
+            trigger: ".o_selection_container button:contains('Valider avec le code OTP')",
             run: "click",
         },
         {
-            content: "The wizard lists the four letters",
-            trigger: ".modal div[name=letter_ids] .o_data_row:count(4)",
+            content: "The wizard lists the three letters",
+            trigger: ".modal div[name=letter_ids] .o_data_row:count(3)",
         },
         {
             content: "Type the code of the authenticator app",
@@ -236,13 +296,13 @@ registry.category("web_tour.tours").add("ar24_lre_otp_tour", {
         },
         screenshot("6_otp_wizard"),
         {
-            content: "Validate",
-            trigger: ".modal-footer button[name=action_validate]",
+            content: "Valider",
+            trigger: ".modal-footer button[name=action_validate]:contains('Valider')",
             run: "click",
         },
         {
             content: "AR24 accepted the code: the letters are sent",
-            trigger: ".o_notification:contains('4 letters validated and handed to AR24')",
+            trigger: ".o_notification:contains('3 lettres validées et transmises à AR24')",
             timeout: SERVER_WORK_TIMEOUT,
         },
         {
@@ -261,23 +321,23 @@ registry.category("web_tour.tours").add("ar24_lre_refresh_tour", {
             run: "click",
         },
         {
-            content: "Refresh from AR24",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_ar24_refresh]",
+            content: "Actualiser depuis AR24",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_ar24_refresh]:contains('Actualiser depuis AR24')",
             run: "click",
         },
         {
-            content: "The letter reached Received (AR)",
+            content: "The letter reached Reçu (AR)",
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current[data-value=ar]",
             timeout: SERVER_WORK_TIMEOUT,
         },
         {
-            content: "Open the Proofs tab",
-            trigger: ".o_form_view .o_notebook a.nav-link:contains('Proofs')",
+            content: "Open the Preuves tab",
+            trigger: ".o_form_view .o_notebook a.nav-link:contains('Preuves')",
             run: "click",
         },
         {
             content: "The acknowledgement of receipt is attached",
-            trigger: ".o_form_view div[name=proof_attachment_ids] .o_attachment:contains('acknowledgement of receipt')",
+            trigger: ".o_form_view div[name=proof_attachment_ids] .o_attachment:contains('accusé de réception')",
         },
         screenshot("7_letter_received"),
     ],
