@@ -165,6 +165,8 @@ class TrustCase(AR24Case):
         self.alain_ar24 = self.link_sender(self.ar24_user)
         self.paul_ar24 = self.link_sender(self.colleague)
         self.jeff_ar24 = self.link_sender(self.ar24_manager)
+        for user in (self.colleague, self.ar24_manager):  # Alain is charged to the entity's method, his own
+            self.link_payment(user)
 
     def _upload(self, user, name="convocation.pdf", text="Convocation AG", **values):
         """A PDF uploaded by ``user`` (the letter form's and the wizard's attachment field)."""
