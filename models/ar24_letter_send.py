@@ -255,23 +255,46 @@ class Ar24LetterSend(models.AbstractModel):
     def _render_pdf(self, letters):
         """Render the text of the letters that have no PDF yet, each to its own A4 PDF; returns
         the letters that have their PDF. A letter that cannot be rendered is put in error with
-        the reason (wkhtmltopdf's message): it does not stop the others, nor the queue.
+        the reason (wkhtmltopdf's message): it does not stop the others, nor the queue."""
+        return self._render_finish(self._render_start(letters))
 
-        wkhtmltopdf renders a letter per run, without JavaScript; ``ar24_lre.render_processes``
-        runs go at a time (see ``ir.actions.report._ar24_render_pdfs``).
+    @api.model
+    def _render_start(self, letters):
+        """Start rendering the letters that have no PDF yet; ``_render_finish`` waits for it.
+
+        The QWeb documents are made now; wkhtmltopdf works in the background, several letters
+        per run (``ar24_lre.render_letters_per_run``), ``ar24_lre.render_processes`` runs at a
+        time, without JavaScript (see ``ir.actions.report._ar24_start_pdfs``), so that the send
+        engine talks to AR24 about the previous letters meanwhile.
         """
         env = letters.env
         todo = letters.filtered(lambda letter: not letter.pdf_attachment_id)
         if not todo:
-            return letters
+            return letters, todo, None
         report = env.ref("ar24_lre.action_report_ar24_letter")
         params = env["ir.config_parameter"].sudo()
         try:
-            contents, errors = report._ar24_render_pdfs(
-                todo.ids, processes=int(params.get_param("ar24_lre.render_processes", 4))
+            runs = report._ar24_start_pdfs(
+                todo.ids,
+                processes=int(params.get_param("ar24_lre.render_processes", 4)),
+                letters_per_run=int(params.get_param("ar24_lre.render_letters_per_run", 50)),
             )
         except UserError as exc:
-            contents, errors = {}, dict.fromkeys(todo.ids, exc.args[0])
+            runs = exc
+        return letters, todo, runs
+
+    @api.model
+    def _render_finish(self, rendering):
+        """The letters of a ``_render_start`` that have their PDF, filed on them; the others are put
+        in error with the reason."""
+        letters, todo, runs = rendering
+        if not todo:
+            return letters
+        env = letters.env
+        if isinstance(runs, UserError):
+            contents, errors = {}, dict.fromkeys(todo.ids, runs.args[0])
+        else:
+            contents, errors = runs.result(env)
         failed = todo.filtered(lambda letter: letter.id not in contents)
         for letter in failed:
             self._set_render_error(letter, errors.get(letter.id) or env._("The letter could not be rendered."))
@@ -291,6 +314,13 @@ class Ar24LetterSend(models.AbstractModel):
         for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
         return letters - failed
+
+    @api.model
+    def _render_abandon(self, rendering):
+        """Stop waiting for a rendering whose letters will not be sent now (their PDFs are made
+        again next time)."""
+        if rendering and not isinstance(rendering[2], (UserError, type(None))):
+            rendering[2].close()
 
     @api.model
     def _set_render_error(self, letters, reason):
@@ -396,18 +426,34 @@ class Ar24LetterSend(models.AbstractModel):
                     and (otp_hash or letter.send_type != "lre_eidas")
                 )
             )
+            chunks = [todo[start : start + chunk_size] for start in range(0, len(todo), chunk_size)]
             with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
-                for start in range(0, len(todo), chunk_size):
-                    self._send_chunk(todo[start : start + chunk_size], workers, user, otp_hash)
+                rendering = None
+                for index, chunk in enumerate(chunks):
+                    upcoming = chunks[index + 1] if index + 1 < len(chunks) else None
+                    rendering = self._send_chunk(chunk, workers, user, otp_hash, rendering, upcoming)
 
     @api.model
-    def _send_chunk(self, letters, workers, user, otp_hash):
-        """Render the letters' PDFs, then send those that have one (the others are in error)."""
-        self._own_attachments(letters)
-        rendered = self._render_pdf(letters)
-        if rendered:
-            self._send_rendered(rendered, workers, user, otp_hash)
-        self._commit()
+    def _send_chunk(self, letters, workers, user, otp_hash, rendering=None, upcoming=None):
+        """Send these letters (their PDFs rendered first, unless ``rendering`` of them is under way)
+        and commit. The PDFs of the ``upcoming`` letters are started before the AR24 calls, so that
+        wkhtmltopdf renders them while AR24 answers: returns that rendering."""
+        if rendering is None:
+            self._own_attachments(letters)
+            rendering = self._render_start(letters)
+        rendered = self._render_finish(rendering)
+        following = None
+        try:
+            if upcoming:
+                self._own_attachments(upcoming)
+                following = self._render_start(upcoming)
+            if rendered:
+                self._send_rendered(rendered, workers, user, otp_hash)
+            self._commit()
+        except BaseException:
+            self._render_abandon(following)
+            raise
+        return following
 
     @api.model
     def _send_rendered(self, letters, workers, user, otp_hash):

@@ -8,7 +8,8 @@ are here): a fresh database with ar24_lre, the emulator on a free loopback port,
 
 Nothing is asserted: every figure is printed with its target and OK or MISSED. Options:
 ``--quick`` runs small sizes (a smoke test of the bench itself, its figures mean nothing);
-``--keep-db`` leaves the database ``ar24_lre_bench`` in place.
+``--keep-db`` leaves the database in place. ``AR24_BENCH_DB`` (``ar24_lre_bench``) names the database
+and ``AR24_BENCH_PORT`` (8469) the port of its Odoo servers, so that two benches never share either.
 """
 
 import argparse
@@ -35,8 +36,8 @@ from ar24.pdf import make_pdf  # noqa: E402
 from ar24.routes import MAX_PAGE_SIZE  # noqa: E402
 
 BUILD = ROOT / ".build"
-DB = "ar24_lre_bench"
-HTTP_PORT = 8469
+DB = os.environ.get("AR24_BENCH_DB") or "ar24_lre_bench"
+HTTP_PORT = int(os.environ.get("AR24_BENCH_PORT") or 8469)
 TOKEN, PRIVATE_KEY = "bench-token", "bench-private-key"
 LATENCY_MS = 50
 TARGETS = {
@@ -204,7 +205,7 @@ def run_odoo(emulator, quick, keep_db):
         if link.is_symlink():
             link.unlink()
         link.symlink_to(ROOT)
-    conf = BUILD / "odoo-bench.conf"
+    conf = BUILD / ("odoo-bench-%s.conf" % DB)
     conf.write_text(
         "[options]\naddons_path = %s\ndata_dir = %s\nhttp_interface = 127.0.0.1\nhttp_port = %d\n"
         % (addons, BUILD / "odoo-data", HTTP_PORT)
