@@ -1,9 +1,11 @@
 import logging
 from datetime import timedelta, timezone
 
+import psycopg2
+
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
-from odoo.tools import html_sanitize
+from odoo.tools import SQL, html_sanitize
 
 from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
@@ -12,6 +14,11 @@ from ..const import CONTENT_STATES
 from ..tools import CLOSE, ar24_error_text, commit, notification
 
 _logger = logging.getLogger(__name__)
+
+QUEUED = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
+SEND_QUEUE_JOBS = ("ar24_lre.ir_cron_ar24_send_queue", "ar24_lre.ir_cron_ar24_send_queue_2")
+# first key of the advisory locks by which an Odoo process claims letters ("AR24")
+CLAIM_KEY = 0x41523234
 
 
 class Ar24LetterSend(models.AbstractModel):
@@ -44,7 +51,8 @@ class Ar24LetterSend(models.AbstractModel):
         limit = int(env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
         if len(letters) > limit:
             letters.write({"send_queued": True})
-            env.ref("ar24_lre.ir_cron_ar24_send_queue")._trigger()
+            for job in SEND_QUEUE_JOBS:  # several Odoo processes may share the queue
+                env.ref(job)._trigger()
             if all(letter.send_type == "lre_eidas" for letter in letters):
                 message = env._(
                     "%(count)s letters are being prepared in the background; you will be told when they wait "
@@ -151,25 +159,116 @@ class Ar24LetterSend(models.AbstractModel):
 
     # ------------------------------------------------------------------ background jobs
     @api.model
-    def _cron_send_queue(self, batch_size=50):
-        """Background sender: rows locked with SKIP LOCKED so several workers can share a batch."""
+    def _cron_send_queue(self, batch_size=None):
+        """Background sender. Several Odoo processes (workers, servers on one database) share the
+        queue: each claims chunks of letters that no other is working on (``_claim``), and renders
+        the PDFs of its next chunk while the current one is at AR24."""
+        size = batch_size or max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.chunk_size", 64)))
+        held = self.env["ar24.letter"]
+        state = {"stop": False}
+
+        def sent(chunk):
+            chunk.filtered("send_queued").write({"send_queued": False})
+            self._report_to_senders(chunk)
+            self._release(chunk)
+            remaining = self.env["ar24.letter"].search_count(QUEUED)
+            if self._can_commit() and self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining) <= 0:
+                state["stop"] = True  # the job's time is up: the chunks under way finish, no new one
+
+        def chunks():
+            nonlocal held
+            while not state["stop"]:
+                letters = self._claim_queued(size, held)
+                if letters is None:
+                    return
+                held |= letters
+                ready = self._queued_ready(letters)
+                self._release(letters - ready)
+                if ready:
+                    yield ready
+
+        try:
+            self._pipeline(chunks(), on_sent=sent)
+        finally:
+            self._release(held)
+
+    @api.model
+    def _claim_queued(self, size, taken):
+        """Up to ``size`` queued letters of one sender that no other Odoo process is working on, nor
+        this one (``taken``: the chunks it already has, still queued until they are sent), now
+        claimed by this one; None when there are no more."""
         Letter = self.env["ar24.letter"]
-        domain = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
-        while True:
-            letters = Letter.search(domain, limit=batch_size, order="id").try_lock_for_update()
-            if not letters:
-                return
-            letters = self._check_again(letters)
-            lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+        free = [*QUEUED, ("id", "not in", self._claimed_elsewhere() + taken.ids)]
+        first = Letter.search(free, limit=1, order="id")
+        if not first:
+            return None
+        same_sender = [("company_id", "=", first.company_id.id), ("user_id", "=", first.user_id.id)]
+        return self._claim(Letter.search(free + same_sender, limit=size, order="id"))
+
+    @api.model
+    def _queued_ready(self, letters):
+        """Of claimed queued letters, those to send now: still queued (another process may have sent
+        them before this one claimed them), passing the checks again, reconciled with AR24 after an
+        interrupted send. Qualified LRE letters are prepared for the OTP code here."""
+        letters = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
+        letters = self._check_again(letters)
+        lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+        if lre:
             self._prepare_in_groups(lre)
-            self._send(letters - lre)
-            letters.filtered("send_queued").write({"send_queued": False})
-            self._report_to_senders(letters)
-            remaining = Letter.search_count(domain)
-            if self._can_commit() and self.env["ir.cron"]._commit_progress(len(letters), remaining=remaining) <= 0:
-                return
-            if not remaining:
-                return
+            self._report_to_senders(lre)
+        letters -= lre
+        for (company, _user), group in self._groups(letters).items():
+            self._reconcile(group, company._ar24_client())
+        ready = letters.filtered(lambda letter: not letter.ar24_id)
+        (letters - ready).write({"send_queued": False})
+        self._commit()
+        return ready
+
+    # ------------------------------------------------------------------ several Odoo processes
+    @api.model
+    def _claim(self, letters):
+        """The letters of ``letters`` that no other Odoo process works on, now held by this one.
+
+        PostgreSQL advisory locks of this connection: unlike row locks they outlive the engine's
+        commits, and they die with the process (``kill -9`` included), so a letter is never left
+        claimed by a dead server. The letters are read again after the locks are taken (a new
+        transaction): what the previous holder committed, e.g. AR24's answer, is seen. Release them
+        with ``_release``.
+        """
+        if not letters:
+            return letters
+        self.env.cr.execute(
+            SQL("SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_lock(%s, id)", letters.ids, CLAIM_KEY)
+        )
+        held = {row[0] for row in self.env.cr.fetchall()}
+        self._commit()
+        letters.invalidate_recordset()
+        return letters.filtered(lambda letter: letter.id in held)
+
+    @api.model
+    def _release(self, letters):
+        """Let other Odoo processes work on these letters again (see ``_claim``)."""
+        if not letters:
+            return
+        query = SQL("SELECT pg_advisory_unlock(%s, id) FROM unnest(%s::int[]) AS id", CLAIM_KEY, letters.ids)
+        try:
+            self.env.cr.execute(query)
+        except psycopg2.Error:
+            # the transaction failed: it is rolled back anyway, and the locks must not outlive it
+            self.env.cr.rollback()
+            self.env.cr.execute(query)
+
+    @api.model
+    def _claimed_elsewhere(self):
+        """Ids of the letters other Odoo processes hold (see ``_claim``)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 "
+                "AND pid <> pg_backend_pid()",
+                CLAIM_KEY,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _report_to_senders(self, letters):
@@ -189,10 +288,16 @@ class Ar24LetterSend(models.AbstractModel):
     @api.model
     def _cron_reconcile(self):
         """Letters left with an unknown outcome (crash, lost answer) are looked up at AR24."""
-        letters = self.env["ar24.letter"].search([("send_started_at", "!=", False), ("ar24_id", "=", 0)])
-        for company, group in letters.grouped("company_id").items():
-            if company._ar24_is_configured():
-                self._reconcile(group, company._ar24_client())
+        unknown = [("send_started_at", "!=", False), ("ar24_id", "=", 0), ("id", "not in", self._claimed_elsewhere())]
+        claimed = self._claim(self.env["ar24.letter"].search(unknown))
+        try:
+            # a letter another process was sending when this one claimed it may have its answer now
+            letters = claimed.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
+            for company, group in letters.grouped("company_id").items():
+                if company._ar24_is_configured():
+                    self._reconcile(group, company._ar24_client())
+        finally:
+            self._release(claimed)
 
     # ------------------------------------------------------------------ preparing
     @api.model
@@ -412,26 +517,51 @@ class Ar24LetterSend(models.AbstractModel):
         ``send_started_at`` and are looked up in AR24's list of the sender's letters before any
         new attempt. Uploads and POST /mail run ``ar24_lre.concurrency`` at a time.
         """
-        params = self.env["ir.config_parameter"].sudo()
-        concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
-        chunk_size = max(1, int(params.get_param("ar24_lre.chunk_size", 64)))
-        for (company, user), group in self._groups(letters).items():
-            client = company._ar24_client()
-            self._reconcile(group, client)
-            # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
-            todo = group.filtered(
-                lambda letter: (
-                    not letter.ar24_id
-                    and letter.state in ("draft", "to_valid", "error")
-                    and (otp_hash or letter.send_type != "lre_eidas")
+        chunk_size = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.chunk_size", 64)))
+        claimed = self._claim(letters)
+
+        def chunks():
+            for (company, _user), group in self._groups(claimed).items():
+                self._reconcile(group, company._ar24_client())
+                # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
+                todo = group.filtered(
+                    lambda letter: (
+                        not letter.ar24_id
+                        and letter.state in ("draft", "to_valid", "error")
+                        and (otp_hash or letter.send_type != "lre_eidas")
+                    )
                 )
-            )
-            chunks = [todo[start : start + chunk_size] for start in range(0, len(todo), chunk_size)]
-            with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
-                rendering = None
-                for index, chunk in enumerate(chunks):
-                    upcoming = chunks[index + 1] if index + 1 < len(chunks) else None
-                    rendering = self._send_chunk(chunk, workers, user, otp_hash, rendering, upcoming)
+                for start in range(0, len(todo), chunk_size):
+                    yield todo[start : start + chunk_size]
+
+        try:
+            self._pipeline(chunks(), otp_hash)
+        finally:
+            self._release(claimed)
+
+    @api.model
+    def _pipeline(self, chunks, otp_hash=None, on_sent=None):
+        """Send each chunk (letters of one sender) in turn, ``ar24_lre.concurrency`` AR24 calls at a
+        time per sender, the PDFs of the next chunk rendered while the current one is at AR24;
+        ``on_sent(chunk)`` after each."""
+        concurrency = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.concurrency", 4)))
+        workers, rendering = {}, None
+        try:
+            chunk = next(chunks, None)
+            while chunk:
+                upcoming = next(chunks, None)
+                company, user = chunk.company_id, chunk.user_id
+                if (company, user) not in workers:
+                    factory = company._ar24_client_factory(company._ar24_client())
+                    workers[company, user] = AR24Workers(factory, concurrency)
+                rendering = self._send_chunk(chunk, workers[company, user], user, otp_hash, rendering, upcoming)
+                if on_sent:
+                    on_sent(chunk)
+                chunk = upcoming
+        finally:
+            self._render_abandon(rendering)
+            for pool in workers.values():
+                pool.__exit__(None, None, None)
 
     @api.model
     def _send_chunk(self, letters, workers, user, otp_hash, rendering=None, upcoming=None):
@@ -441,7 +571,8 @@ class Ar24LetterSend(models.AbstractModel):
         if rendering is None:
             self._own_attachments(letters)
             rendering = self._render_start(letters)
-        rendered = self._render_finish(rendering)
+        # a letter AR24 holds, or may hold, never leaves again from here (exactly once)
+        rendered = self._render_finish(rendering).filtered(lambda letter: not letter.ar24_id)
         following = None
         try:
             if upcoming:
