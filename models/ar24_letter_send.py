@@ -170,10 +170,10 @@ class Ar24LetterSend(models.AbstractModel):
         def sent(chunk):
             chunk.filtered("send_queued").write({"send_queued": False})
             self._report_to_senders(chunk)
-            self._release(chunk)
             remaining = self.env["ar24.letter"].search_count(QUEUED)
             if self._can_commit() and self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining) <= 0:
                 state["stop"] = True  # the job's time is up: the chunks under way finish, no new one
+            self._release(chunk)  # once committed: whoever claims them next reads what was written
 
         def chunks():
             nonlocal held
@@ -233,7 +233,7 @@ class Ar24LetterSend(models.AbstractModel):
         commits, and they die with the process (``kill -9`` included), so a letter is never left
         claimed by a dead server. The letters are read again after the locks are taken (a new
         transaction): what the previous holder committed, e.g. AR24's answer, is seen. Release them
-        with ``_release``.
+        with ``_release`` once what was written about them is committed.
         """
         if not letters:
             return letters

@@ -2,6 +2,7 @@ import hashlib
 import logging
 from datetime import timedelta, timezone
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -92,9 +93,21 @@ class Ar24LetterSync(models.AbstractModel):
                     changed += len(self._import_outside(company, user, unknown))
                     if sender:
                         sender.sudo().ar24_letters_checked_at = started
-            group.filtered("ar24_refresh_requested").write({"ar24_refresh_requested": False})
-            commit(self.env)
+            self._clear_refresh_requests(group)
         return changed
+
+    @api.model
+    def _clear_refresh_requests(self, letters):
+        """The letters a webhook marked have been read: unmark those no other process works on."""
+        engine = self.env["ar24.letter.send"]
+        claimed = engine._claim(letters.filtered("ar24_refresh_requested"))
+        try:
+            claimed.write({"ar24_refresh_requested": False})
+            commit(self.env)
+        except psycopg2.errors.SerializationFailure:
+            self.env.cr.rollback()  # marked again meanwhile: read at the next sync
+        finally:
+            engine._release(claimed)
 
     @api.model
     def _update_page(self, page, workers):
@@ -104,10 +117,22 @@ class Ar24LetterSync(models.AbstractModel):
         States and proofs are written together, each letter's chatter gets one note (its new state
         and the proofs filed), and the page is committed.
         """
-        engine = self.env["ar24.letter.send"]
         stale = [(letter, mail) for letter, mail in page if self._differs(letter, mail)]
         if not stale:
             return 0
+        try:
+            return self._apply_page(stale, workers)
+        except psycopg2.errors.SerializationFailure:
+            # a letter of the page was written meanwhile by another transaction (a webhook marking it
+            # to be read again): nothing of the page was kept, the next sync reads it again
+            self.env.cr.rollback()
+            self.env.invalidate_all()
+            _logger.info("AR24 status sync: %d letters changed meanwhile, read again next time", len(stale))
+            return 0
+
+    @api.model
+    def _apply_page(self, stale, workers):
+        engine = self.env["ar24.letter.send"]
         claimed = engine._claim(self.env["ar24.letter"].union(*(letter for letter, _mail in stale)))
         try:
             stale = [(letter, mail) for letter, mail in stale if letter in claimed and self._differs(letter, mail)]

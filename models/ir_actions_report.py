@@ -14,6 +14,9 @@ from odoo.addons.base.models import ir_actions_report as odoo_report
 from ..ar24 import pdfbatch
 
 _logger = logging.getLogger(__name__)
+# bound once: wkhtmltopdf runs in worker threads, and Odoo's browser tests replace the module's
+# function with one that hands the request thread's test lock over (which only that thread may do)
+_odoo_run_wkhtmltopdf = odoo_report._run_wkhtmltopdf
 
 
 class OdooReportHelpers:
@@ -59,7 +62,7 @@ class OdooReportHelpers:
     @staticmethod
     def run(args):
         """One wkhtmltopdf run (a ``subprocess.CompletedProcess`` with text ``stderr``); thread-safe."""
-        return odoo_report._run_wkhtmltopdf(args)
+        return _odoo_run_wkhtmltopdf(args)
 
 
 class LetterRuns:

@@ -249,7 +249,7 @@ def run_odoo(emulator, quick, keep_db):
         BENCH_REPORT_URL="http://127.0.0.1:%d" % HTTP_PORT,
     )
     if quick:
-        env.update(BENCH_SIZES="10,30", BENCH_SYNC="500", BENCH_CONSENTS="500", BENCH_RENDER="8")
+        env.update(BENCH_SIZES="10,30", BENCH_SYNC="500", BENCH_CONSENTS="500", BENCH_RENDER="8", BENCH_WHOLE="30,60")
     print("running scripts/bench_odoo.py in odoo shell (several minutes) ...", flush=True)
     try:
         with open(ROOT / "scripts" / "bench_odoo.py") as script, open(BUILD / "bench-odoo.log", "w") as log:
@@ -264,6 +264,11 @@ def run_odoo(emulator, quick, keep_db):
         figures = json.loads(out.read_text()) if out.exists() else {}
         if not out.exists():
             figures["errors"] = ["odoo shell wrote no figures (rc %d), see %s" % (shell.returncode, log.name)]
+            return figures
+        try:
+            figures["servers"] = servers_throughput(emulator, conf, 60 if quick else SERVERS_LETTERS)
+        except Exception as exc:  # noqa: BLE001 (a figure that could not be measured is reported)
+            figures.setdefault("errors", []).append("one vs two servers: %s" % exc)
         return figures
     finally:
         if server is not None:
@@ -334,6 +339,108 @@ def whole_table(table, whole, latency, concurrency):
             growth <= TARGETS["memory_growth_mb"],
         )
     table.note("identical documents are rendered once: personalised letters (number, recipient) have none in common")
+
+
+SERVERS_LETTERS = 400
+THROUGHPUT_SETUP = """
+from odoo import Command
+from odoo.addons.ar24_lre.ar24.pdf import make_pdf
+user = env["res.users"].search([("login", "=", "bench-send@syndic.example.com")])
+emails = ["owner-%(key)s-%%d@bench.example.org" %% i for i in range(%(letters)d)]
+partners = env["res.partner"].create([
+    {"name": "Owner %%d" %% i, "email": e, "street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphael",
+     "country_id": env.ref("base.fr").id, "ar24_consent": True, "ar24_consent_state": "accepted",
+     "ar24_consent_email": e} for i, e in enumerate(emails)])
+annex = env["ir.attachment"].create({"name": "convocation.pdf", "mimetype": "application/pdf",
+                                     "raw": make_pdf(["Convocation %(subject)s"], pages=2)})
+env["ar24.letter"].with_context(tracking_disable=True).create([
+    {"partner_id": p.id, "subject": %(subject)r, "body": "<p>Vous êtes convoqué à l'assemblée générale.</p>",
+     "send_type": "ae", "user_id": user.id, "company_id": user.company_id.id,
+     "attachment_ids": [Command.set(annex.ids)]} for p in partners])
+env.cr.commit()
+print("THROUGHPUT-READY")
+"""
+
+
+def servers_throughput(emulator, conf, letters):
+    """Seconds for ``letters`` queued letters (rendering included) to reach AR24 with one Odoo server,
+    then with two, each running the queue's jobs with one cron thread: {servers: seconds}."""
+    controls = EmulatorControls(emulator.base_url)
+    results = {}
+    for count in (1, 2):
+        subject = "Throughput %d" % count
+        shell = subprocess.run(
+            ["odoo", "shell", "-c", str(conf), "-d", DB, "--no-http", "--log-level=warn"],
+            input=THROUGHPUT_SETUP % {"subject": subject, "key": "servers%d" % count, "letters": letters},
+            capture_output=True,
+            text=True,
+        )
+        if "THROUGHPUT-READY" not in shell.stdout:
+            raise RuntimeError("letters not created: %s" % (shell.stdout + shell.stderr)[-500:])
+        servers = []
+        try:
+            for number in range(count):
+                port = HTTP_PORT + 1 + number
+                log = open(BUILD / ("bench-server-%d.log" % (number + 1)), "w")  # noqa: SIM115 (closed below)
+                servers.append(
+                    (
+                        subprocess.Popen(
+                            ["odoo", "-c", str(conf), "-d", DB, "--http-port=%d" % port, "--max-cron-threads=1"],
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                        ),
+                        log,
+                    )
+                )
+                if not wait_port(port, servers[-1][0]):
+                    raise RuntimeError("server on port %d did not start" % port)
+            controls.faults(latency_ms=LATENCY_MS)
+            started = time.perf_counter()
+            psql(
+                "UPDATE ar24_letter SET send_queued = true WHERE subject = '%s'; "
+                "UPDATE ir_cron SET nextcall = now() - interval '1 minute' WHERE id IN (SELECT res_id FROM "
+                "ir_model_data WHERE module = 'ar24_lre' AND name LIKE 'ir_cron_ar24_send_queue%%'); "
+                "NOTIFY cron_trigger, '%s'" % (subject, DB)
+            )
+            query = "SELECT COUNT(*) FROM ar24_letter WHERE subject = '%s' AND ar24_id != 0" % subject
+            deadline = time.monotonic() + 600
+            while int(psql(query)) < letters and time.monotonic() < deadline:
+                time.sleep(0.2)
+            seconds = time.perf_counter() - started
+            if int(psql(query)) < letters:
+                raise RuntimeError("%d servers: %s of %d letters sent in 600 s" % (count, psql(query), letters))
+            results[str(count)] = seconds
+        finally:
+            controls.faults(latency_ms=0)
+            for process, log in servers:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                log.close()
+    return {"letters": letters, "seconds": results}
+
+
+def psql(query):
+    return subprocess.run(
+        ["psql", "-tAq", "-d", DB, "-c", query], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def servers_table(table, servers, latency):
+    if not servers:
+        return
+    one, two = servers["seconds"]["1"], servers["seconds"]["2"]
+    n = servers["letters"]
+    table.title(
+        "One vs two Odoo servers on one database, %d queued letters (rendering included), %d ms latency"
+        % (n, latency * 1000)
+    )
+    table.row("one server (one cron thread)", "%s = %.0f letters/s" % (seconds(one), n / one))
+    table.row("two servers (one cron thread each)", "%s = %.0f letters/s" % (seconds(two), n / two))
+    table.row("throughput, two servers / one", "%.2fx" % (one / two), "> 1x (they share)", one / two > 1.0)
+    table.note("each letter reaches AR24 once: the servers claim the letters they work on (make test proves it)")
 
 
 def odoo_table(table, figures):
@@ -421,6 +528,7 @@ def odoo_table(table, figures):
             )
         )
     whole_table(table, figures.get("whole_send"), latency, concurrency)
+    servers_table(table, figures.get("servers"), latency)
     for key, title, unit in (
         ("status_sync", "Status sync (_ar24_sync_status)", "letters"),
         ("consent_sync", "Consent sync (_ar24_consent_sync_from_ar24)", "consents"),

@@ -153,6 +153,16 @@ odoo_tier() {
            dropdb --if-exists "$db" >/dev/null 2>&1; return 0 ;;
     esac
 
+    note "odoo tier 3b: two servers, one queue (two Odoo servers send and sync the same letters, a third killed with -9)"
+    local two
+    two=$("$PYTHON" scripts/two_servers_test.py "$conf" "$db" 2>&1 | tail -5)
+    echo "$two"
+    case "$two" in
+        *"two servers: passed"*) RESULT[two]="passed${two#*two servers: passed}"; count 1 0 ;;
+        *) RESULT[two]="FAILED${two#*two servers: FAILED}"; RESULT[odoo]="FAILED: two servers ($two)"; count 0 1; STATUS=1
+           dropdb --if-exists "$db" >/dev/null 2>&1; return 0 ;;
+    esac
+
     note "odoo tier 4/4: uninstall ar24_lre"
     odoo module uninstall -c "$conf" -d "$db" ar24_lre > "$BUILD/odoo-uninstall.log" 2>&1
     rc=$?
@@ -160,7 +170,7 @@ odoo_tier() {
     if [ "$rc" -ne 0 ] || [ -n "$bad" ]; then
         echo "$bad" | head; RESULT[odoo]="FAILED: uninstall (log $BUILD/odoo-uninstall.log)"; count 0 1; STATUS=1
     else
-        RESULT[odoo]="passed (install without warnings, $tests tests, pytest-odoo $pt, crash test, upgrade and uninstall, $version)"
+        RESULT[odoo]="passed (install without warnings, $tests tests, pytest-odoo $pt, crash test, two servers, upgrade and uninstall, $version)"
         count 1 0
     fi
     [ -n "${KEEP_DB:-}" ] || dropdb --if-exists "$db" >/dev/null 2>&1
@@ -173,6 +183,7 @@ echo "python:     $PYTHON"
 echo "pure tier:  ${RESULT[pure]}"
 echo "linters:    ${RESULT[lint]}"
 echo "odoo tier:  ${RESULT[odoo]}"
+echo "two servers: ${RESULT[two]:-not run (the Odoo tier did not get that far)}"
 case "${RESULT[odoo]}" in SKIPPED*) printf '\n!!!!!! WARNING: the Odoo tier did not run: %s !!!!!!\n' "${RESULT[odoo]}" ;; esac
 echo "total: $PASSED passed, $FAILED failed"
 exit $STATUS
