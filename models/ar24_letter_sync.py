@@ -6,6 +6,8 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..ar24 import crypto, rules
 from ..ar24.errors import AR24Error
@@ -243,13 +245,33 @@ class Ar24LetterSync(models.AbstractModel):
             )
         for letter, items in proofs.items():
             kinds = set((letter.proof_kinds or "").split(",")) - {""}
-            letter.with_context(tracking_disable=True).write(
-                {
-                    "proof_kinds": ",".join(sorted(kinds | {kind for kind, _attachment in items})),
-                    "proof_attachment_ids": [Command.link(attachment.id) for _kind, attachment in items],
-                }
+            letter.with_context(tracking_disable=True).proof_kinds = ",".join(
+                sorted(kinds | {kind for kind, _attachment in items})
             )
+        self._link_proofs(proofs)
         self._log_notes(notes, proofs)
+
+    @api.model
+    def _link_proofs(self, proofs):
+        """File the proofs {letter: [(kind, attachment)]} among the letters' proofs in one insert (the
+        ORM writes a many2many one letter at a time)."""
+        pairs = [(letter.id, attachment.id) for letter, items in proofs.items() for _kind, attachment in items]
+        if not pairs:
+            return
+        field = self.env["ar24.letter"]._fields["proof_attachment_ids"]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                SQL.identifier(field.column2),
+                [letter_id for letter_id, _attachment_id in pairs],
+                [attachment_id for _letter_id, attachment_id in pairs],
+            )
+        )
+        self.env["ar24.letter"].browse({letter_id for letter_id, _a in pairs}).invalidate_recordset(
+            ["proof_attachment_ids"]
+        )
 
     @api.model
     def _log_notes(self, notes, proofs):
@@ -259,18 +281,25 @@ class Ar24LetterSync(models.AbstractModel):
             return
         author = self.env.user.partner_id
         subtype = self.env.ref("mail.mt_note")
+        # as mail.thread's _message_log_batch sets them: nothing computed per note (no notification)
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted, author_id=author.id)
         self.env["mail.message"].sudo().create(
             [
                 {
                     "model": letter._name,
                     "res_id": letter.id,
+                    "record_alias_domain_id": False,
+                    "record_company_id": False,
+                    "reply_to": reply_to[False],
+                    "email_add_signature": False,
+                    "message_id": generate_tracking_message_id("message-notify"),
                     "body": Markup("<br/>").join(lines),
                     "message_type": "notification",
                     "subtype_id": subtype.id,
                     "is_internal": True,
                     "author_id": author.id,
                     "email_from": author.email_formatted,
-                    "attachment_ids": [Command.set([attachment.id for _kind, attachment in proofs.get(letter, [])])],
+                    "attachment_ids": [Command.link(attachment.id) for _kind, attachment in proofs.get(letter, [])],
                 }
                 for letter, lines in notes.items()
             ]

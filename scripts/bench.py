@@ -57,7 +57,7 @@ emulator_server.Handler.disable_nagle_algorithm = True
 
 
 PHASE_LABELS = {
-    "_update_from_mail": "letters",
+    "_apply_page": "letters",
     "_fetch_proofs": "proofs",
     "_ar24_consent_write": "writes",
     "_ar24_consent_attach_proofs": "proofs",
@@ -399,12 +399,14 @@ def servers_throughput(emulator, conf, letters):
             psql(
                 "UPDATE ar24_letter SET send_queued = true WHERE subject = '%s'; "
                 "UPDATE ir_cron SET nextcall = now() - interval '1 minute' WHERE id IN (SELECT res_id FROM "
-                "ir_model_data WHERE module = 'ar24_lre' AND name LIKE 'ir_cron_ar24_send_queue%%'); "
-                "NOTIFY cron_trigger, '%s'" % (subject, DB)
+                "ir_model_data WHERE module = 'ar24_lre' AND name LIKE 'ir_cron_ar24_send_queue%%')" % subject
             )
             query = "SELECT COUNT(*) FROM ar24_letter WHERE subject = '%s' AND ar24_id != 0" % subject
             deadline = time.monotonic() + 600
             while int(psql(query)) < letters and time.monotonic() < deadline:
+                # wakes the servers' cron threads, as the send wizard's trigger does (again: a thread
+                # that was not listening yet when the first one came would wait for its next minute)
+                psql("NOTIFY cron_trigger, '%s'" % DB)
                 time.sleep(0.2)
             seconds = time.perf_counter() - started
             if int(psql(query)) < letters:

@@ -542,7 +542,7 @@ class Bench:
         for run in ("first", "again") if again else ("first",):
             todo = letters if run == "first" else letters.filtered(lambda x: x.state in OPEN_STATES)
             moved, figures = self.measure_sync(
-                type(self.env["ar24.letter.sync"]), ("_update_from_mail", "_fetch_proofs"), todo._ar24_sync_status
+                type(self.env["ar24.letter.sync"]), ("_apply_page", "_fetch_proofs"), todo._ar24_sync_status
             )
             runs[run] = dict(figures, letters=len(todo), changed=moved)
         return runs

@@ -16,3 +16,4 @@ from . import test_tour
 from . import test_consent_tour
 from . import test_i18n
 from . import test_trust_indirect
+from . import test_shared_work
