@@ -542,52 +542,53 @@ class Ar24LetterSend(models.AbstractModel):
     @api.model
     def _pipeline(self, chunks, otp_hash=None, on_sent=None):
         """Send each chunk (letters of one sender) in turn, ``ar24_lre.concurrency`` AR24 calls at a
-        time per sender, the PDFs of the next chunk rendered while the current one is at AR24;
-        ``on_sent(chunk)`` after each."""
+        time per sender; ``on_sent(chunk)`` after each. While a chunk's files fly to AR24, the next
+        chunk is taken (``next(chunks)``) and its PDFs started: wkhtmltopdf renders them while AR24
+        answers, and the AR24 calls never wait for the ORM work between two chunks."""
         concurrency = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.concurrency", 4)))
-        workers, rendering = {}, None
+        workers, rendering, following = {}, None, {}
         try:
             chunk = next(chunks, None)
             while chunk:
-                upcoming = next(chunks, None)
                 company, user = chunk.company_id, chunk.user_id
                 if (company, user) not in workers:
                     factory = company._ar24_client_factory(company._ar24_client())
                     workers[company, user] = AR24Workers(factory, concurrency)
-                rendering = self._send_chunk(chunk, workers[company, user], user, otp_hash, rendering, upcoming)
+                following = {}
+
+                def meanwhile(following=following):
+                    following["chunk"] = upcoming = next(chunks, None)
+                    if upcoming:
+                        self._own_attachments(upcoming)
+                        following["rendering"] = self._render_start(upcoming)
+
+                self._send_chunk(chunk, workers[company, user], user, otp_hash, rendering, meanwhile)
                 if on_sent:
                     on_sent(chunk)
-                chunk = upcoming
+                chunk, rendering = following.get("chunk"), following.get("rendering")
         finally:
             self._render_abandon(rendering)
+            self._render_abandon(following.get("rendering"))
             for pool in workers.values():
                 pool.__exit__(None, None, None)
 
     @api.model
-    def _send_chunk(self, letters, workers, user, otp_hash, rendering=None, upcoming=None):
+    def _send_chunk(self, letters, workers, user, otp_hash, rendering=None, meanwhile=None):
         """Send these letters (their PDFs rendered first, unless ``rendering`` of them is under way)
-        and commit. The PDFs of the ``upcoming`` letters are started before the AR24 calls, so that
-        wkhtmltopdf renders them while AR24 answers: returns that rendering."""
+        and commit; ``meanwhile()`` runs once while their first files fly to AR24."""
         if rendering is None:
             self._own_attachments(letters)
             rendering = self._render_start(letters)
         # a letter AR24 holds, or may hold, never leaves again from here (exactly once)
         rendered = self._render_finish(rendering).filtered(lambda letter: not letter.ar24_id)
-        following = None
-        try:
-            if upcoming:
-                self._own_attachments(upcoming)
-                following = self._render_start(upcoming)
-            if rendered:
-                self._send_rendered(rendered, workers, user, otp_hash)
-            self._commit()
-        except BaseException:
-            self._render_abandon(following)
-            raise
-        return following
+        if rendered:
+            self._send_rendered(rendered, workers, user, otp_hash, meanwhile)
+        elif meanwhile:
+            meanwhile()
+        self._commit()
 
     @api.model
-    def _send_rendered(self, letters, workers, user, otp_hash):
+    def _send_rendered(self, letters, workers, user, otp_hash, meanwhile=None):
         """Upload what AR24 lacks and POST each letter's /mail as soon as its files are there.
 
         Every call goes through the workers (``ar24_lre.concurrency`` at a time) and the calls
@@ -617,6 +618,9 @@ class Ar24LetterSend(models.AbstractModel):
         needs = {letter.id: letter.attachment_ids.ids for letter in letters}
         own = {letter.id: letter.body_file_id for letter in letters if letter.body_file_id}
         waiting, failed = set(own), set()  # own file at AR24 / stopped by an upload
+        if meanwhile:
+            # the workers have the uploads to do: the ORM work of what follows costs them nothing
+            meanwhile()
         # AR24's answers are applied once nothing is left to submit: until then this thread only
         # hands calls to the workers (Python threads share one interpreter lock), and a crash
         # before they are applied is reconciled like any unknown outcome (send_started_at is

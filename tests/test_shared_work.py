@@ -104,9 +104,9 @@ class TestSharedWork(AR24Case):
 
         notes_before = {letter: len(letter.message_ids) for letter in letters}
         with patch.object(AR24Client, "download", download), self._held_elsewhere(letters[4]):
-            self.assertEqual(letters._ar24_sync_status(), 4)
+            self.assertEqual(letters._ar24_sync_status(), 5)  # four received, the last one sent
         self.assertEqual(flight["most"], 2)  # downloads overlap, never more than the concurrency
-        self.assertEqual(letters.mapped("state"), ["ar"] * 4 + ["waiting"] * 2)
+        self.assertEqual(letters.mapped("state"), ["ar"] * 4 + ["waiting", "sent"])
         for letter in letters[:4]:
             names = sorted(letter.proof_attachment_ids.mapped("name"))
             self.assertEqual(
@@ -125,6 +125,6 @@ class TestSharedWork(AR24Case):
         with patch.object(AR24Client, "download", download):
             self.assertEqual(letters._ar24_sync_status(), 1)
         self.assertEqual(letters[4].state, "ar")
-        self.assertEqual(len(letters.proof_attachment_ids), 10)
+        self.assertEqual(len(letters.proof_attachment_ids), 11)  # two per letter received, one for the sent one
         with patch.object(AR24Client, "download", side_effect=AssertionError("downloaded twice")):
             self.assertEqual(letters._ar24_sync_status(), 0)
