@@ -406,7 +406,7 @@ def servers_throughput(emulator, conf, letters):
             while int(psql(query)) < letters and time.monotonic() < deadline:
                 # wakes the servers' cron threads, as the send wizard's trigger does (again: a thread
                 # that was not listening yet when the first one came would wait for its next minute)
-                psql("NOTIFY cron_trigger, '%s'" % DB)
+                psql("NOTIFY cron_trigger, '%s'" % DB, db="postgres")  # cron threads listen there
                 time.sleep(0.2)
             seconds = time.perf_counter() - started
             if int(psql(query)) < letters:
@@ -424,9 +424,9 @@ def servers_throughput(emulator, conf, letters):
     return {"letters": letters, "seconds": results}
 
 
-def psql(query):
+def psql(query, db=None):
     return subprocess.run(
-        ["psql", "-tAq", "-d", DB, "-c", query], capture_output=True, text=True, check=True
+        ["psql", "-tAq", "-d", db or DB, "-c", query], capture_output=True, text=True, check=True
     ).stdout.strip()
 
 
