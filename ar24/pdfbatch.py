@@ -136,4 +136,16 @@ def split(data, token, count):
         out = io.BytesIO()
         writer.write(out)
         pdfs.append(out.getvalue())
+        _forget(writer)
+    _forget(reader)
     return pdfs
+
+
+def _forget(document):
+    """Drop the objects of a pypdf reader or writer at once. They point back to their document: left
+    to Python's cycle collector, which a large process (an Odoo server) runs rarely, the objects of
+    every run would stay in memory long after their letters were filed."""
+    for name in ("resolved_objects", "xref", "flattened_pages", "_idnum_hash", "_id_translated", "_objects"):
+        value = vars(document).get(name)
+        if type(value) in (dict, list):  # pypdf's own dictionaries and arrays are left alone
+            value.clear()

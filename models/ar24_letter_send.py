@@ -1,4 +1,5 @@
 import logging
+from collections import deque
 from datetime import timedelta, timezone
 
 import psycopg2
@@ -11,11 +12,14 @@ from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.workers import AR24Workers
 from ..const import CONTENT_STATES
-from ..tools import CLOSE, ar24_error_text, commit, notification
+from ..tools import CLOSE, ar24_error_text, commit, notification, release_freed_memory
 
 _logger = logging.getLogger(__name__)
 
 QUEUED = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
+# chunks whose PDFs are rendered while the current one is at AR24 (PDFs in flight: this many chunks)
+RENDER_AHEAD = 2
+FIRST_CHUNK = 16
 SEND_QUEUE_JOBS = ("ar24_lre.ir_cron_ar24_send_queue", "ar24_lre.ir_cron_ar24_send_queue_2")
 # first key of the advisory locks by which an Odoo process claims letters ("AR24")
 CLAIM_KEY = 0x41523234
@@ -177,8 +181,11 @@ class Ar24LetterSend(models.AbstractModel):
 
         def chunks():
             nonlocal held
+            # a small first chunk: its PDFs are rendered before any call to AR24, the others' meanwhile
+            first = min(size, FIRST_CHUNK)
             while not state["stop"]:
-                letters = self._claim_queued(size, held)
+                letters = self._claim_queued(first or size, held)
+                first = 0
                 if letters is None:
                     return
                 held |= letters
@@ -543,10 +550,21 @@ class Ar24LetterSend(models.AbstractModel):
     def _pipeline(self, chunks, otp_hash=None, on_sent=None):
         """Send each chunk (letters of one sender) in turn, ``ar24_lre.concurrency`` AR24 calls at a
         time per sender; ``on_sent(chunk)`` after each. While a chunk's files fly to AR24, the next
-        chunk is taken (``next(chunks)``) and its PDFs started: wkhtmltopdf renders them while AR24
-        answers, and the AR24 calls never wait for the ORM work between two chunks."""
+        chunks are taken (``next(chunks)``) and their PDFs started, ``RENDER_AHEAD`` chunks ahead:
+        wkhtmltopdf renders while AR24 answers, and the AR24 calls never wait for the ORM work
+        between two chunks."""
         concurrency = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.concurrency", 4)))
-        workers, rendering, following = {}, None, {}
+        workers, ahead, taken, rendering = {}, deque(), {"done": False}, None
+
+        def meanwhile():
+            while len(ahead) < RENDER_AHEAD and not taken["done"]:
+                upcoming = next(chunks, None)
+                if not upcoming:
+                    taken["done"] = True
+                    return
+                self._own_attachments(upcoming)
+                ahead.append((upcoming, self._render_start(upcoming)))
+
         try:
             chunk = next(chunks, None)
             while chunk:
@@ -554,21 +572,16 @@ class Ar24LetterSend(models.AbstractModel):
                 if (company, user) not in workers:
                     factory = company._ar24_client_factory(company._ar24_client())
                     workers[company, user] = AR24Workers(factory, concurrency)
-                following = {}
-
-                def meanwhile(following=following):
-                    following["chunk"] = upcoming = next(chunks, None)
-                    if upcoming:
-                        self._own_attachments(upcoming)
-                        following["rendering"] = self._render_start(upcoming)
-
                 self._send_chunk(chunk, workers[company, user], user, otp_hash, rendering, meanwhile)
                 if on_sent:
                     on_sent(chunk)
-                chunk, rendering = following.get("chunk"), following.get("rendering")
+                release_freed_memory()
+                meanwhile()  # a chunk without letters to send calls for no files
+                chunk, rendering = ahead.popleft() if ahead else (None, None)
         finally:
             self._render_abandon(rendering)
-            self._render_abandon(following.get("rendering"))
+            for _chunk, pending in ahead:
+                self._render_abandon(pending)
             for pool in workers.values():
                 pool.__exit__(None, None, None)
 
