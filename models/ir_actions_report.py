@@ -19,6 +19,9 @@ _logger = logging.getLogger(__name__)
 # process, whose calls to AR24 are waited for, and to whatever else the server runs
 RENDER_NICENESS = 10
 MIN_PER_RUN = 32
+# one run's PDF is split at a time: pypdf holds a run's pages in memory while it splits them, and
+# splitting is Python work that holds the interpreter anyway (several at once would only add memory)
+SPLITTING = threading.Lock()
 
 
 class OdooReportHelpers:
@@ -136,7 +139,8 @@ class LetterRuns:
             try:
                 content, run = self._run("run%d" % number, pdfbatch.join([same[0][1] for same in letters], token))
                 if content and run.returncode in (0, 1):
-                    pdfs = pdfbatch.split(content, token, len(letters))
+                    with SPLITTING:
+                        pdfs = pdfbatch.split(content, token, len(letters))
                     self._count("runs")
                     if run.returncode:
                         _logger.warning("wkhtmltopdf (%d letters): %s", len(letters), run.stderr[-1000:])

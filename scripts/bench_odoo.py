@@ -446,13 +446,15 @@ class Bench:
         self.env.invalidate_all()
         before = self.queries()
         engine = type(self.env["ar24.letter.send"])
-        with PeakMemory() as memory, RenderStats() as rendering:
+        with RenderStats() as rendering:
             with PhaseTimer(engine, ("_render_start", "_render_finish", "_send_rendered")) as phases:
                 started = time.perf_counter()
                 try:
-                    wizard.action_send()  # the click: more than the inline limit, the batch is queued
-                    self.commit()
-                    self.env["ar24.letter.send"]._cron_send_queue()  # the queue's job
+                    with PeakMemory() as click_memory:
+                        wizard.action_send()  # the click: more than the inline limit, the batch is queued
+                        self.commit()
+                    with PeakMemory() as memory:
+                        self.env["ar24.letter.send"]._cron_send_queue()  # the queue's job
                 finally:
                     seconds = time.perf_counter() - started
                     self.controls.faults(latency_ms=0)
@@ -465,6 +467,7 @@ class Bench:
         self.commit()
         return dict(
             memory.figures(),
+            click_memory=click_memory.figures(),
             letters=size,
             seconds=seconds,
             sent=sent,
