@@ -249,7 +249,9 @@ def run_odoo(emulator, quick, keep_db):
         BENCH_REPORT_URL="http://127.0.0.1:%d" % HTTP_PORT,
     )
     if quick:
-        env.update(BENCH_SIZES="10,30", BENCH_SYNC="500", BENCH_CONSENTS="500", BENCH_RENDER="8", BENCH_WHOLE="30,60")
+        env.update(
+            BENCH_SIZES="10,30", BENCH_SYNC="500", BENCH_CONSENTS="500", BENCH_RENDER="8", BENCH_WHOLE="30,60,90"
+        )
     print("running scripts/bench_odoo.py in odoo shell (several minutes) ...", flush=True)
     try:
         with open(ROOT / "scripts" / "bench_odoo.py") as script, open(BUILD / "bench-odoo.log", "w") as log:
@@ -342,13 +344,19 @@ def whole_table(table, whole, latency, concurrency):
             for c in clicks
         ),
     )
-    if None not in growths and len(runs) > 1:
-        growth = growths[-1] - growths[0]
+    if None not in growths and len(runs) > 2:
+        # the job holds the PDFs of three chunks at most (one at AR24, two rendered ahead): a batch
+        # smaller than that never fills the pipeline, so it is compared with the next size up
+        growth = growths[-1] - growths[-2]
         table.row(
-            "queue job peak memory, %s vs %s letters" % (sizes[-1], sizes[0]),
+            "queue job peak memory, %s vs %s letters" % (sizes[-1], sizes[-2]),
             "%+.0f MB" % growth,
-            "<= +%d MB (PDFs in flight)" % TARGETS["memory_growth_mb"],
+            "<= +%d MB (flat in N)" % TARGETS["memory_growth_mb"],
             growth <= TARGETS["memory_growth_mb"],
+        )
+        table.note(
+            "the queue job holds three chunks of PDFs at most (one at AR24, two rendered ahead): from %s letters on "
+            "its memory stays flat, %s letters never fill it" % (sizes[-2], sizes[0])
         )
     table.note("identical documents are rendered once: personalised letters (number, recipient) have none in common")
 
@@ -428,7 +436,8 @@ def servers_throughput(emulator, conf, letters):
             done = psql(
                 "SELECT COALESCE(SUM(p.done), 0) FROM ir_model_data d LEFT JOIN ir_cron_progress p ON "
                 "p.cron_id = d.res_id AND p.create_date >= now() at time zone 'utc' - interval '%d seconds' "
-                "WHERE d.module = 'ar24_lre' AND d.name LIKE 'ir_cron_ar24_send_queue%%' GROUP BY d.name "
+                "WHERE d.module = 'ar24_lre' AND d.model = 'ir.cron' AND d.name LIKE 'ir_cron_ar24_send_queue%%' "
+                "GROUP BY d.name "
                 "ORDER BY d.name" % (int(seconds) + 5)
             )
             per_job[str(count)] = [int(x) for x in done.split()]

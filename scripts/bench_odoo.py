@@ -158,7 +158,7 @@ class Bench:
         self.latency_ms = int(os.environ.get("BENCH_LATENCY_MS", "50"))
         self.sizes = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000").split(",")]
         self.render_size = int(os.environ.get("BENCH_RENDER", "100"))
-        self.whole_sizes = [int(n) for n in os.environ.get("BENCH_WHOLE", "100,1000").split(",")]
+        self.whole_sizes = [int(n) for n in os.environ.get("BENCH_WHOLE", "100,300,1000").split(",")]
         self.sync_size = int(os.environ.get("BENCH_SYNC", "10000"))
         self.sync_changed = int(os.environ.get("BENCH_SYNC_CHANGED", str(self.sync_size // 10)))
         self.consent_size = int(os.environ.get("BENCH_CONSENTS", "10000"))
