@@ -190,17 +190,18 @@ class TestLetterPdf(TransactionCase):
 
 def _layout(data):
     """Each page's text with where it stands (points from the bottom of the page)."""
-    pages = []
-    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
-        lines = []
+    return [_page_lines(page) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
-        def visit(text, matrix, text_matrix, _font, _size, lines=lines):
-            if text.strip():
-                lines.append((round(matrix[5] + text_matrix[5] * matrix[3], 1), text.strip()))
 
-        page.extract_text(visitor_text=visit)
-        pages.append(lines)
-    return pages
+def _page_lines(page):
+    lines = []
+
+    def visit(text, matrix, text_matrix, _font, _size):
+        if text.strip():
+            lines.append((round(matrix[5] + text_matrix[5] * matrix[3], 1), text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return lines
 
 
 def _links(data):
