@@ -1,17 +1,28 @@
 import logging
+from collections import deque
 from datetime import timedelta, timezone
+
+import psycopg2
 
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
-from odoo.tools import html_sanitize
+from odoo.tools import SQL, html_sanitize
 
 from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.workers import AR24Workers
 from ..const import CONTENT_STATES
-from ..tools import CLOSE, SendProgress, ar24_error_text, commit, notification
+from ..tools import CLOSE, SendProgress, ar24_error_text, commit, notification, release_freed_memory
 
 _logger = logging.getLogger(__name__)
+
+QUEUED = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
+# chunks whose PDFs are rendered while the current one is at AR24 (PDFs in flight: this many chunks)
+RENDER_AHEAD = 2
+FIRST_CHUNK = 16
+SEND_QUEUE_JOBS = ("ar24_lre.ir_cron_ar24_send_queue", "ar24_lre.ir_cron_ar24_send_queue_2")
+# first key of the advisory locks by which an Odoo process claims letters ("AR24")
+CLAIM_KEY = 0x41523234
 
 
 class Ar24LetterSend(models.AbstractModel):
@@ -44,7 +55,8 @@ class Ar24LetterSend(models.AbstractModel):
         limit = int(env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
         if len(letters) > limit:
             letters.write({"send_queued": True})
-            env.ref("ar24_lre.ir_cron_ar24_send_queue")._trigger()
+            for job in SEND_QUEUE_JOBS:  # several Odoo processes may share the queue
+                env.ref(job)._trigger()
             if all(letter.send_type == "lre_eidas" for letter in letters):
                 message = env._(
                     "%(count)s letters are being prepared in the background; you will be told when they wait "
@@ -156,29 +168,124 @@ class Ar24LetterSend(models.AbstractModel):
 
     # ------------------------------------------------------------------ background jobs
     @api.model
-    def _cron_send_queue(self, batch_size=50):
-        """Background sender: rows locked with SKIP LOCKED so several workers can share a batch."""
+    def _cron_send_queue(self, batch_size=None):
+        """Background sender. Several Odoo processes (workers, servers on one database) share the
+        queue: each claims chunks of letters that no other is working on (``_claim``), and renders
+        the PDFs of its next chunk while the current one is at AR24."""
+        size = batch_size or max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.chunk_size", 64)))
         Letter = self.env["ar24.letter"]
-        domain = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
+        held = Letter
+        state = {"stop": False}
         progress = SendProgress(Letter, "queue", totals={})
-        while True:
-            letters = Letter.search(domain, limit=batch_size, order="id").try_lock_for_update()
-            if not letters:
-                return
-            for user, count in Letter._read_group(domain, ["user_id"], ["__count"]):
-                progress.expect(user.id, count)
-            ready = self._check_again(letters)
-            progress.advance(letters - ready)  # in error with their reason: done too
-            lre = ready.filtered(lambda letter: letter.send_type == "lre_eidas")
-            self._prepare_in_groups(lre, progress)
-            self._send(ready - lre, progress=progress)
-            ready.filtered("send_queued").write({"send_queued": False})
-            self._report_to_senders(letters)
-            remaining = Letter.search_count(domain)
-            if self._can_commit() and self.env["ir.cron"]._commit_progress(len(letters), remaining=remaining) <= 0:
-                return
-            if not remaining:
-                return
+
+        def sent(chunk):
+            chunk.filtered("send_queued").write({"send_queued": False})
+            self._report_to_senders(chunk)
+            remaining = self.env["ar24.letter"].search_count(QUEUED)
+            if self._can_commit() and self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining) <= 0:
+                state["stop"] = True  # the job's time is up: the chunks under way finish, no new one
+            self._release(chunk)  # once committed: whoever claims them next reads what was written
+
+        def chunks():
+            nonlocal held
+            # a small first chunk: its PDFs are rendered before any call to AR24, the others' meanwhile
+            first = min(size, FIRST_CHUNK)
+            while not state["stop"]:
+                letters = self._claim_queued(first or size, held)
+                first = 0
+                if letters is None:
+                    return
+                held |= letters
+                for user, count in Letter._read_group(QUEUED, ["user_id"], ["__count"]):
+                    progress.expect(user.id, count)
+                ready = self._queued_ready(letters)
+                progress.advance(letters - ready)  # in error with their reason, or found at AR24: done too
+                self._release(letters - ready)
+                if ready:
+                    yield ready
+
+        try:
+            self._pipeline(chunks(), on_sent=sent, progress=progress)
+        finally:
+            self._release(held)
+
+    @api.model
+    def _claim_queued(self, size, taken):
+        """Up to ``size`` queued letters of one sender that no other Odoo process is working on, nor
+        this one (``taken``: the chunks it already has, still queued until they are sent), now
+        claimed by this one; None when there are no more."""
+        Letter = self.env["ar24.letter"]
+        free = [*QUEUED, ("id", "not in", self._claimed_elsewhere() + taken.ids)]
+        first = Letter.search(free, limit=1, order="id")
+        if not first:
+            return None
+        same_sender = [("company_id", "=", first.company_id.id), ("user_id", "=", first.user_id.id)]
+        return self._claim(Letter.search(free + same_sender, limit=size, order="id"))
+
+    @api.model
+    def _queued_ready(self, letters):
+        """Of claimed queued letters, those to send now: still queued (another process may have sent
+        them before this one claimed them), passing the checks again, reconciled with AR24 after an
+        interrupted send. Qualified LRE letters are prepared for the OTP code here."""
+        letters = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
+        letters = self._check_again(letters)
+        lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
+        if lre:
+            self._prepare_in_groups(lre)
+            self._report_to_senders(lre)
+        letters -= lre
+        for (company, _user), group in self._groups(letters).items():
+            self._reconcile(group, company._ar24_client())
+        ready = letters.filtered(lambda letter: not letter.ar24_id)
+        (letters - ready).write({"send_queued": False})
+        self._commit()
+        return ready
+
+    # ------------------------------------------------------------------ several Odoo processes
+    @api.model
+    def _claim(self, letters):
+        """The letters of ``letters`` that no other Odoo process works on, now held by this one.
+
+        PostgreSQL advisory locks of this connection: unlike row locks they outlive the engine's
+        commits, and they die with the process (``kill -9`` included), so a letter is never left
+        claimed by a dead server. The letters are read again after the locks are taken (a new
+        transaction): what the previous holder committed, e.g. AR24's answer, is seen. Release them
+        with ``_release`` once what was written about them is committed.
+        """
+        if not letters:
+            return letters
+        self.env.cr.execute(
+            SQL("SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_lock(%s, id)", letters.ids, CLAIM_KEY)
+        )
+        held = {row[0] for row in self.env.cr.fetchall()}
+        self._commit()
+        letters.invalidate_recordset()
+        return letters.filtered(lambda letter: letter.id in held)
+
+    @api.model
+    def _release(self, letters):
+        """Let other Odoo processes work on these letters again (see ``_claim``)."""
+        if not letters:
+            return
+        query = SQL("SELECT pg_advisory_unlock(%s, id) FROM unnest(%s::int[]) AS id", CLAIM_KEY, letters.ids)
+        try:
+            self.env.cr.execute(query)
+        except psycopg2.Error:
+            # the transaction failed: it is rolled back anyway, and the locks must not outlive it
+            self.env.cr.rollback()
+            self.env.cr.execute(query)
+
+    @api.model
+    def _claimed_elsewhere(self):
+        """Ids of the letters other Odoo processes hold (see ``_claim``)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 "
+                "AND pid <> pg_backend_pid()",
+                CLAIM_KEY,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _report_to_senders(self, letters):
@@ -198,10 +305,16 @@ class Ar24LetterSend(models.AbstractModel):
     @api.model
     def _cron_reconcile(self):
         """Letters left with an unknown outcome (crash, lost answer) are looked up at AR24."""
-        letters = self.env["ar24.letter"].search([("send_started_at", "!=", False), ("ar24_id", "=", 0)])
-        for company, group in letters.grouped("company_id").items():
-            if company._ar24_is_configured():
-                self._reconcile(group, company._ar24_client())
+        unknown = [("send_started_at", "!=", False), ("ar24_id", "=", 0), ("id", "not in", self._claimed_elsewhere())]
+        claimed = self._claim(self.env["ar24.letter"].search(unknown))
+        try:
+            # a letter another process was sending when this one claimed it may have its answer now
+            letters = claimed.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
+            for company, group in letters.grouped("company_id").items():
+                if company._ar24_is_configured():
+                    self._reconcile(group, company._ar24_client())
+        finally:
+            self._release(claimed)
 
     # ------------------------------------------------------------------ preparing
     @api.model
@@ -267,23 +380,46 @@ class Ar24LetterSend(models.AbstractModel):
     def _render_pdf(self, letters):
         """Render the text of the letters that have no PDF yet, each to its own A4 PDF; returns
         the letters that have their PDF. A letter that cannot be rendered is put in error with
-        the reason (wkhtmltopdf's message): it does not stop the others, nor the queue.
+        the reason (wkhtmltopdf's message): it does not stop the others, nor the queue."""
+        return self._render_finish(self._render_start(letters))
 
-        wkhtmltopdf renders a letter per run, without JavaScript; ``ar24_lre.render_processes``
-        runs go at a time (see ``ir.actions.report._ar24_render_pdfs``).
+    @api.model
+    def _render_start(self, letters):
+        """Start rendering the letters that have no PDF yet; ``_render_finish`` waits for it.
+
+        The QWeb documents are made now; wkhtmltopdf works in the background, several letters
+        per run (``ar24_lre.render_letters_per_run``), ``ar24_lre.render_processes`` runs at a
+        time, without JavaScript (see ``ir.actions.report._ar24_start_pdfs``), so that the send
+        engine talks to AR24 about the previous letters meanwhile.
         """
         env = letters.env
         todo = letters.filtered(lambda letter: not letter.pdf_attachment_id)
         if not todo:
-            return letters
+            return letters, todo, None
         report = env.ref("ar24_lre.action_report_ar24_letter")
         params = env["ir.config_parameter"].sudo()
         try:
-            contents, errors = report._ar24_render_pdfs(
-                todo.ids, processes=int(params.get_param("ar24_lre.render_processes", 4))
+            runs = report._ar24_start_pdfs(
+                todo.ids,
+                processes=int(params.get_param("ar24_lre.render_processes", 4)),
+                letters_per_run=int(params.get_param("ar24_lre.render_letters_per_run", 50)),
             )
         except UserError as exc:
-            contents, errors = {}, dict.fromkeys(todo.ids, exc.args[0])
+            runs = exc
+        return letters, todo, runs
+
+    @api.model
+    def _render_finish(self, rendering):
+        """The letters of a ``_render_start`` that have their PDF, filed on them; the others are put
+        in error with the reason."""
+        letters, todo, runs = rendering
+        if not todo:
+            return letters
+        env = letters.env
+        if isinstance(runs, UserError):
+            contents, errors = {}, dict.fromkeys(todo.ids, runs.args[0])
+        else:
+            contents, errors = runs.result(env)
         failed = todo.filtered(lambda letter: letter.id not in contents)
         for letter in failed:
             self._set_render_error(letter, errors.get(letter.id) or env._("The letter could not be rendered."))
@@ -303,6 +439,13 @@ class Ar24LetterSend(models.AbstractModel):
         for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
         return letters - failed
+
+    @api.model
+    def _render_abandon(self, rendering):
+        """Stop waiting for a rendering whose letters will not be sent now (their PDFs are made
+        again next time)."""
+        if rendering and not isinstance(rendering[2], (UserError, type(None))):
+            rendering[2].close()
 
     @api.model
     def _set_render_error(self, letters, reason):
@@ -397,42 +540,91 @@ class Ar24LetterSend(models.AbstractModel):
         wizard and the queue), or this call's own when its letters take several chunks (one chunk is
         done before a bar could move).
         """
-        params = self.env["ir.config_parameter"].sudo()
-        concurrency = max(1, int(params.get_param("ar24_lre.concurrency", 4)))
-        chunk_size = max(1, int(params.get_param("ar24_lre.chunk_size", 64)))
-        if progress is None and len(letters) > chunk_size:
-            progress = SendProgress(letters, "send-%s" % letters[:1].id)
+        chunk_size = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.chunk_size", 64)))
+        claimed = self._claim(letters)
+        if progress is None and len(claimed) > chunk_size:
+            progress = SendProgress(claimed, "send-%s" % claimed[:1].id)
             progress.start()
-        for (company, user), group in self._groups(letters).items():
-            client = company._ar24_client()
-            self._reconcile(group, client)
-            # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
-            todo = group.filtered(
-                lambda letter: (
-                    not letter.ar24_id
-                    and letter.state in ("draft", "to_valid", "error")
-                    and (otp_hash or letter.send_type != "lre_eidas")
+
+        def chunks():
+            for (company, _user), group in self._groups(claimed).items():
+                self._reconcile(group, company._ar24_client())
+                # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
+                todo = group.filtered(
+                    lambda letter: (
+                        not letter.ar24_id
+                        and letter.state in ("draft", "to_valid", "error")
+                        and (otp_hash or letter.send_type != "lre_eidas")
+                    )
                 )
-            )
-            if progress:
-                progress.advance(group - todo)  # at AR24 already (found by the reconciliation), or waiting for a code
-            with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
+                if progress:
+                    progress.advance(group - todo)  # at AR24 already (reconciled), or waiting for a code
                 for start in range(0, len(todo), chunk_size):
-                    self._send_chunk(todo[start : start + chunk_size], workers, user, otp_hash, progress)
+                    yield todo[start : start + chunk_size]
+
+        try:
+            self._pipeline(chunks(), otp_hash, progress=progress)
+        finally:
+            self._release(claimed)
 
     @api.model
-    def _send_chunk(self, letters, workers, user, otp_hash, progress=None):
-        """Render the letters' PDFs, then send those that have one (the others are in error)."""
-        self._own_attachments(letters)
-        rendered = self._render_pdf(letters)
+    def _pipeline(self, chunks, otp_hash=None, on_sent=None, progress=None):
+        """Send each chunk (letters of one sender) in turn, ``ar24_lre.concurrency`` AR24 calls at a
+        time per sender; ``on_sent(chunk)`` after each. While a chunk's files fly to AR24, the next
+        chunks are taken (``next(chunks)``) and their PDFs started, ``RENDER_AHEAD`` chunks ahead:
+        wkhtmltopdf renders while AR24 answers, and the AR24 calls never wait for the ORM work
+        between two chunks."""
+        concurrency = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.concurrency", 4)))
+        workers, ahead, taken, rendering = {}, deque(), {"done": False}, None
+
+        def meanwhile():
+            while len(ahead) < RENDER_AHEAD and not taken["done"]:
+                upcoming = next(chunks, None)
+                if not upcoming:
+                    taken["done"] = True
+                    return
+                self._own_attachments(upcoming)
+                ahead.append((upcoming, self._render_start(upcoming)))
+
+        try:
+            chunk = next(chunks, None)
+            while chunk:
+                company, user = chunk.company_id, chunk.user_id
+                if (company, user) not in workers:
+                    factory = company._ar24_client_factory(company._ar24_client())
+                    workers[company, user] = AR24Workers(factory, concurrency)
+                self._send_chunk(chunk, workers[company, user], user, otp_hash, rendering, meanwhile, progress)
+                if on_sent:
+                    on_sent(chunk)
+                release_freed_memory()
+                meanwhile()  # a chunk without letters to send calls for no files
+                chunk, rendering = ahead.popleft() if ahead else (None, None)
+        finally:
+            self._render_abandon(rendering)
+            for _chunk, pending in ahead:
+                self._render_abandon(pending)
+            for pool in workers.values():
+                pool.__exit__(None, None, None)
+
+    @api.model
+    def _send_chunk(self, letters, workers, user, otp_hash, rendering=None, meanwhile=None, progress=None):
+        """Send these letters (their PDFs rendered first, unless ``rendering`` of them is under way)
+        and commit; ``meanwhile()`` runs once while their first files fly to AR24."""
+        if rendering is None:
+            self._own_attachments(letters)
+            rendering = self._render_start(letters)
+        # a letter AR24 holds, or may hold, never leaves again from here (exactly once)
+        rendered = self._render_finish(rendering).filtered(lambda letter: not letter.ar24_id)
         if rendered:
-            self._send_rendered(rendered, workers, user, otp_hash)
+            self._send_rendered(rendered, workers, user, otp_hash, meanwhile)
+        elif meanwhile:
+            meanwhile()
         if progress:
             progress.advance(letters)  # told with this commit
         self._commit()
 
     @api.model
-    def _send_rendered(self, letters, workers, user, otp_hash):
+    def _send_rendered(self, letters, workers, user, otp_hash, meanwhile=None):
         """Upload what AR24 lacks and POST each letter's /mail as soon as its files are there.
 
         Every call goes through the workers (``ar24_lre.concurrency`` at a time) and the calls
@@ -462,6 +654,9 @@ class Ar24LetterSend(models.AbstractModel):
         needs = {letter.id: letter.attachment_ids.ids for letter in letters}
         own = {letter.id: letter.body_file_id for letter in letters if letter.body_file_id}
         waiting, failed = set(own), set()  # own file at AR24 / stopped by an upload
+        if meanwhile:
+            # the workers have the uploads to do: the ORM work of what follows costs them nothing
+            meanwhile()
         # AR24's answers are applied once nothing is left to submit: until then this thread only
         # hands calls to the workers (Python threads share one interpreter lock), and a crash
         # before they are applied is reconciled like any unknown outcome (send_started_at is

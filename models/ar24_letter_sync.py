@@ -3,11 +3,17 @@ import logging
 import re
 from datetime import timedelta, timezone
 
+import psycopg2
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 from ..ar24 import crypto, rules
 from ..ar24.errors import AR24Error
-from ..ar24.routes import PROOFS
+from ..ar24.routes import MAX_PAGE_SIZE, PROOFS
+from ..ar24.workers import AR24Workers
 from ..const import (
     DATE_FIELDS,
     FAILED_STATES,
@@ -51,11 +57,17 @@ class Ar24LetterSync(models.AbstractModel):
 
         ``senders`` (res.users): also list the letters of these senders, whether Odoo has open
         letters of theirs or not, from the day before their last such listing.
+
+        The list is read a page at a time; the letters of a page that AR24 shows changed are
+        claimed (another Odoo process syncing or sending them at the same time skips them), updated
+        together, their proofs downloaded ``ar24_lre.concurrency`` at a time, and committed.
         """
         changed = 0
-        groups = self.env["ar24.letter.send"]._groups(letters.filtered("ar24_id"))
+        engine = self.env["ar24.letter.send"]
+        groups = engine._groups(letters.filtered("ar24_id"))
         for user in senders or ():
             groups.setdefault((user.company_id, user), letters.browse())
+        concurrency = max(1, int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.concurrency", 4)))
         for (company, user), group in groups.items():
             if not company._ar24_is_configured() or not user.ar24_user_id:
                 continue
@@ -65,22 +77,94 @@ class Ar24LetterSync(models.AbstractModel):
             started = fields.Datetime.now()
             since = crypto.paris_now(self._sync_since(group, sender).replace(tzinfo=timezone.utc))
             unknown = []
-            try:
-                for mail in client.iter_mails(user.ar24_user_id, date_from=since):
-                    letter = by_id.get(mail.get("id"))
-                    if letter:
-                        changed += bool(self._update_from_mail(letter, mail, client))
-                    else:
-                        unknown.append(mail)
-            except AR24Error as exc:
-                _logger.warning("AR24 status sync failed for %s: %s", user.login, exc)
-            else:
-                changed += len(self._import_outside(company, user, unknown))
-                if sender:
-                    sender.sudo().ar24_letters_checked_at = started
-            group.write({"ar24_refresh_requested": False})
-            commit(self.env)
+            with AR24Workers(company._ar24_client_factory(client), concurrency) as workers:
+                try:
+                    page = []
+                    for mail in client.iter_mails(user.ar24_user_id, date_from=since):
+                        letter = by_id.get(mail.get("id"))
+                        if letter:
+                            page.append((letter, mail))
+                        else:
+                            unknown.append(mail)
+                        if len(page) >= MAX_PAGE_SIZE:
+                            changed += self._update_page(page, workers)
+                            page = []
+                    changed += self._update_page(page, workers)
+                except AR24Error as exc:
+                    _logger.warning("AR24 status sync failed for %s: %s", user.login, exc)
+                else:
+                    changed += len(self._import_outside(company, user, unknown))
+                    if sender:
+                        sender.sudo().ar24_letters_checked_at = started
+            self._clear_refresh_requests(group)
         return changed
+
+    @api.model
+    def _clear_refresh_requests(self, letters):
+        """The letters a webhook marked have been read: unmark those no other process works on."""
+        engine = self.env["ar24.letter.send"]
+        claimed = engine._claim(letters.filtered("ar24_refresh_requested"))
+        try:
+            claimed.write({"ar24_refresh_requested": False})
+            commit(self.env)
+        except psycopg2.errors.SerializationFailure:
+            self.env.cr.rollback()  # marked again meanwhile: read at the next sync
+        finally:
+            engine._release(claimed)
+
+    @api.model
+    def _update_page(self, page, workers):
+        """Apply a page of AR24's list [(letter, mail object)]; how many letters changed state.
+
+        Only the letters AR24 shows differently are claimed and written: the others cost nothing.
+        States and proofs are written together, each letter's chatter gets one note (its new state
+        and the proofs filed), and the page is committed.
+        """
+        stale = [(letter, mail) for letter, mail in page if self._differs(letter, mail)]
+        if not stale:
+            return 0
+        try:
+            return self._apply_page(stale, workers)
+        except psycopg2.errors.SerializationFailure:
+            # a letter of the page was written meanwhile by another transaction (a webhook marking it
+            # to be read again): nothing of the page was kept, the next sync reads it again
+            self.env.cr.rollback()
+            self.env.invalidate_all()
+            _logger.info("AR24 status sync: %d letters changed meanwhile, read again next time", len(stale))
+            return 0
+
+    @api.model
+    def _apply_page(self, stale, workers):
+        engine = self.env["ar24.letter.send"]
+        claimed = engine._claim(self.env["ar24.letter"].union(*(letter for letter, _mail in stale)))
+        try:
+            stale = [(letter, mail) for letter, mail in stale if letter in claimed and self._differs(letter, mail)]
+            moved, notes = self.env["ar24.letter"], {}
+            for letter, mail in stale:
+                before = letter.state
+                new_state = self._apply_mail(letter.with_context(tracking_disable=True), mail)
+                if new_state and new_state != before:
+                    moved |= letter
+                    label = dict(letter._fields["state"]._description_selection(letter.env))[new_state]
+                    notes[letter] = [self.env._("AR24: %(state)s.", state=label)]
+            self._fetch_proofs(stale, workers, notes)
+            for letter in moved:
+                self._after_state_change(letter)
+            commit(self.env)
+        finally:
+            engine._release(claimed)
+        return len(moved)
+
+    @api.model
+    def _differs(self, letter, mail):
+        """Whether AR24's mail object says something the letter does not know yet."""
+        status = str(mail.get("status") or "").lower()
+        if status in STATE_RANK and STATE_RANK[status] > STATE_RANK.get(letter.state, 0):
+            return True
+        done = set((letter.proof_kinds or "").split(","))
+        if any(mail.get(url_key) and kind not in done for kind, (url_key, _date_key) in PROOFS.items()):
+            return True
+        return any(mail.get(key) and not letter[field] for key, field in DATE_FIELDS.items())
 
     @api.model
     def _sync_since(self, letters, sender=None):
@@ -122,33 +206,27 @@ class Ar24LetterSync(models.AbstractModel):
         return vals.get("state")
 
     @api.model
-    def _update_from_mail(self, letter, mail, client):
-        """Apply one AR24 mail object: state (forward only), dates, proofs, chatter, follow-up."""
-        letter.ensure_one()
-        before = letter.state
-        new_state = self._apply_mail(letter, mail)
-        self._fetch_proofs(letter, mail, client)
-        if new_state and new_state != before:
-            self._after_state_change(letter)
-            return True
-        return False
-
-    @api.model
-    def _fetch_proofs(self, letter, mail, client):
-        """Download each new proof once, attach it with its SHA-256 (legal evidence)."""
-        env = letter.env
-        done = set((letter.proof_kinds or "").split(",")) - {""}
-        for kind, (url_key, _date_key) in PROOFS.items():
-            url = mail.get(url_key)
-            if not url or kind in done:
-                continue
-            try:
-                content = client.download(url)
-            except AR24Error as exc:
-                _logger.info("Proof %s of %s not downloaded yet: %s", kind, letter.name, exc)
-                continue
-            digest = hashlib.sha256(content).hexdigest()
-            attachment = env["ir.attachment"].create(
+    def _fetch_proofs(self, pairs, workers, notes):
+        """Download each new proof of these letters once [(letter, mail object)], the workers'
+        ``concurrency`` at a time, and file them together: attachments with their SHA-256 (legal
+        evidence), the letters' proofs, and one chatter note per letter (``notes``: {letter: lines
+        already said}, e.g. its new state) with its proofs attached."""
+        env = self.env
+        wanted = []
+        for letter, mail in pairs:
+            done = set((letter.proof_kinds or "").split(",")) - {""}
+            wanted += [
+                (letter, kind, mail[url]) for kind, (url, _date) in PROOFS.items() if mail.get(url) and kind not in done
+            ]
+        contents = workers.map(lambda client, item: client.download(item[2]), wanted)
+        filed = [(letter, kind, content) for (letter, kind, _url), content in zip(wanted, contents)]
+        for letter, kind, content in filed:
+            if isinstance(content, AR24Error):
+                _logger.info("Proof %s of %s not downloaded yet: %s", kind, letter.name, content)
+        filed = [item for item in filed if not isinstance(item[2], AR24Error)]
+        digests = [hashlib.sha256(content).hexdigest() for _letter, _kind, content in filed]
+        attachments = env["ir.attachment"].create(
+            [
                 {
                     "name": "%s - %s.pdf" % (letter.name.replace("/", "-"), ar24_translate(env, PROOF_LABELS[kind])),
                     "raw": content,
@@ -157,16 +235,76 @@ class Ar24LetterSync(models.AbstractModel):
                     "res_id": letter.id,
                     "description": "SHA-256: %s" % digest,
                 }
+                for (letter, kind, content), digest in zip(filed, digests)
+            ]
+        )
+        proofs = {}
+        for (letter, kind, _content), digest, attachment in zip(filed, digests, attachments):
+            proofs.setdefault(letter, []).append((kind, attachment))
+            notes.setdefault(letter, []).append(
+                env._("Proof received from AR24: %(name)s (SHA-256 %(digest)s)", name=attachment.name, digest=digest)
             )
-            done.add(kind)
-            letter.proof_attachment_ids = [Command.link(attachment.id)]
-            letter._message_log(
-                body=env._(
-                    "Proof received from AR24: %(name)s (SHA-256 %(digest)s)", name=attachment.name, digest=digest
-                ),
-                attachment_ids=attachment.ids,
+        for letter, items in proofs.items():
+            kinds = set((letter.proof_kinds or "").split(",")) - {""}
+            letter.with_context(tracking_disable=True).proof_kinds = ",".join(
+                sorted(kinds | {kind for kind, _attachment in items})
             )
-        letter.proof_kinds = ",".join(sorted(done))
+        self._link_proofs(proofs)
+        self._log_notes(notes, proofs)
+
+    @api.model
+    def _link_proofs(self, proofs):
+        """File the proofs {letter: [(kind, attachment)]} among the letters' proofs in one insert (the
+        ORM writes a many2many one letter at a time)."""
+        pairs = [(letter.id, attachment.id) for letter, items in proofs.items() for _kind, attachment in items]
+        if not pairs:
+            return
+        field = self.env["ar24.letter"]._fields["proof_attachment_ids"]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                SQL.identifier(field.column2),
+                [letter_id for letter_id, _attachment_id in pairs],
+                [attachment_id for _letter_id, attachment_id in pairs],
+            )
+        )
+        self.env["ar24.letter"].browse({letter_id for letter_id, _a in pairs}).invalidate_recordset(
+            ["proof_attachment_ids"]
+        )
+
+    @api.model
+    def _log_notes(self, notes, proofs):
+        """One chatter note per letter, created together: ``notes`` {letter: lines}, ``proofs``
+        {letter: [(kind, attachment)]} attached to its note."""
+        if not notes:
+            return
+        author = self.env.user.partner_id
+        subtype = self.env.ref("mail.mt_note")
+        # as mail.thread's _message_log_batch sets them: nothing computed per note (no notification)
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=author.email_formatted, author_id=author.id)
+        self.env["mail.message"].sudo().create(
+            [
+                {
+                    "model": letter._name,
+                    "res_id": letter.id,
+                    "record_alias_domain_id": False,
+                    "record_company_id": False,
+                    "reply_to": reply_to[False],
+                    "email_add_signature": False,
+                    "message_id": generate_tracking_message_id("message-notify"),
+                    "body": Markup("<br/>").join(lines),
+                    "message_type": "notification",
+                    "subtype_id": subtype.id,
+                    "is_internal": True,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "attachment_ids": [Command.link(attachment.id) for _kind, attachment in proofs.get(letter, [])],
+                }
+                for letter, lines in notes.items()
+            ]
+        )
 
     @api.model
     def _after_state_change(self, letter):

@@ -1,3 +1,5 @@
+import psycopg2
+
 from odoo import api, fields, models
 
 
@@ -58,14 +60,21 @@ class Ar24Upload(models.Model):
 
     @api.model
     def _remember(self, company, ar24_user_id, same_content, file_id):
-        """Record that AR24 holds this content; {attachment id: file id} for ``same_content``."""
-        self.create(
-            {
-                "checksum": same_content[0].checksum,
-                "file_name": same_content[0].name,
-                "ar24_user_id": ar24_user_id,
-                "company_id": company.id,
-                "file_id": file_id,
-            }
-        )
+        """Record that AR24 holds this content; {attachment id: file id} for ``same_content``.
+
+        Another Odoo server sending for the same sender may have uploaded the same annex at the
+        same moment and recorded it first: its record stays, and these letters use the file this
+        process uploaded (AR24 holds both)."""
+        values = {
+            "checksum": same_content[0].checksum,
+            "file_name": same_content[0].name,
+            "ar24_user_id": ar24_user_id,
+            "company_id": company.id,
+            "file_id": file_id,
+        }
+        try:
+            with self.env.cr.savepoint():
+                self.create(values)
+        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
+            self.env.invalidate_all()  # the savepoint's rollback left nothing of the create
         return dict.fromkeys(same_content.ids, file_id)

@@ -1,36 +1,214 @@
 import logging
+import math
 import os
+import shutil
+import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from odoo import models
 from odoo.exceptions import UserError
 
-from odoo.addons.base.models.ir_actions_report import _run_wkhtmltopdf
+from odoo.addons.base.models import ir_actions_report as odoo_report
+
+from ..ar24 import pdfbatch
 
 _logger = logging.getLogger(__name__)
+# letters are rendered while the engine talks to AR24: wkhtmltopdf yields the cores to the Odoo
+# process, whose calls to AR24 are waited for, and to whatever else the server runs
+RENDER_NICENESS = 10
+MIN_PER_RUN = 32
+# one run's PDF is split at a time: pypdf holds a run's pages in memory while it splits them, and
+# splitting is Python work that holds the interpreter anyway (several at once would only add memory)
+SPLITTING = threading.Lock()
+
+
+class OdooReportHelpers:
+    """The one place that calls Odoo's private report helpers (the parallel renderer needs them:
+    Odoo's public ``_render_qweb_pdf`` runs one wkhtmltopdf at a time, with its print delay, and
+    cannot split a batch with Debian's wkhtmltopdf). ``tests/test_letter_pdf.py`` checks that each
+    still has the shape used here, and fails naming the one that changed."""
+
+    # name: parameters after self, as Odoo 19.0 declares them
+    SIGNATURES = {
+        "_render_qweb_html": ("report_ref", "docids", "data"),
+        "_prepare_html": ("html", "report_model"),
+        "_build_wkhtmltopdf_args": ("paperformat_id", "landscape", "specific_paperformat_args", "set_viewport_size"),
+    }
+
+    @staticmethod
+    def documents(report, res_ids):
+        """(one HTML document per record, the record ids in the same order, header, footer, paper
+        format arguments of the template), as Odoo prints them."""
+        report = report.with_context(debug=False)
+        html = report._render_qweb_html(report.report_name, res_ids, data={"report_type": "pdf", "debug": False})[0]
+        return report._prepare_html(html, report_model=report.model)
+
+    @staticmethod
+    def wkhtmltopdf_args(report, paper_args):
+        """wkhtmltopdf's options for ``report``, JavaScript off: a letter runs no script, and a body's
+        script must never run, so Odoo's print delay (one second per run) is not waited either."""
+        args = report._build_wkhtmltopdf_args(
+            report.get_paperformat(),
+            report.env.context.get("landscape"),
+            specific_paperformat_args=paper_args,
+            set_viewport_size=report.env.context.get("set_viewport_size"),
+        )
+        if "--javascript-delay" not in args:
+            raise UserError(
+                report.env._(
+                    "Odoo's wkhtmltopdf options changed (no --javascript-delay): the letters cannot be printed."
+                )
+            )
+        delay = args.index("--javascript-delay")
+        return [*args[:delay], *args[delay + 2 :], "--disable-javascript"]
+
+    @staticmethod
+    def run(args):
+        """One wkhtmltopdf run (a ``subprocess.CompletedProcess`` with text ``stderr``), as Odoo's
+        ``_run_wkhtmltopdf`` makes it but at a lower CPU priority; thread-safe. (Odoo's own function
+        is not called: its browser tests replace it with one that hands the request thread's test
+        lock over, which a worker thread must not do.)"""
+        command = [odoo_report._wkhtml().bin, *args]
+        nice = shutil.which("nice")
+        if nice:
+            command = [nice, "-n", str(RENDER_NICENESS), *command]
+        return subprocess.run(command, capture_output=True, encoding="utf-8", check=False)
+
+
+class LetterRuns:
+    """wkhtmltopdf runs of a batch of letters, under way in threads (no ORM there): ``result()``
+    waits for them. Letters whose documents share their shell go ``letters_per_run`` to a run,
+    ``processes`` runs at a time; identical documents are rendered once. A run that cannot be
+    split with certainty, or that fails, is rendered again one letter per run, so that each letter
+    gets its own PDF or its own wkhtmltopdf error."""
+
+    def __init__(self, args, documents, processes, letters_per_run, header=None, footer=None):
+        self.args = list(args)
+        self.folder = tempfile.mkdtemp(prefix="ar24_letters.")
+        self.stats = {"letters": 0, "distinct": 0, "runs": 0, "single_runs": 0}
+        self.lock = threading.Lock()
+        # header and footer as Odoo passes them (Debian's wkhtmltopdf prints neither)
+        for name, content in (("header", header), ("footer", footer)):
+            if content:
+                self.args += ["--%s-html" % name, self._write("%s.html" % name, content)]
+        groups = {}  # shell -> {document: [res_id, ...]}
+        for res_id, document in documents:
+            self.stats["letters"] += 1
+            # the record's id is the only thing two letters with the same content differ by
+            same = document.replace(' data-oe-id="%d"' % res_id, "", 1)
+            groups.setdefault(pdfbatch.shell_key(same), {}).setdefault(same, []).append((res_id, document))
+        runs = []
+        for group in groups.values():
+            letters = list(group.values())
+            self.stats["distinct"] += len(letters)
+            # a run's start costs about as much CPU as ten letters: runs of at least MIN_PER_RUN letters
+            share = max(math.ceil(len(letters) / max(1, processes)), MIN_PER_RUN)
+            size = max(1, min(letters_per_run, share))
+            runs += [letters[start : start + size] for start in range(0, len(letters), size)]
+        self.pool = ThreadPoolExecutor(max(1, processes), thread_name_prefix="ar24_pdf")
+        self.futures = [self.pool.submit(self._render, number, run) for number, run in enumerate(runs)]
+
+    def _count(self, key):
+        with self.lock:
+            self.stats[key] += 1
+
+    def _write(self, name, content):
+        path = os.path.join(self.folder, name)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(content)
+        return path
+
+    def _run(self, name, document):
+        """(PDF bytes or None, CompletedProcess) of one document."""
+        source, target = self._write(name + ".html", document), os.path.join(self.folder, name + ".pdf")
+        run = OdooReportHelpers.run([*self.args, source, target])
+        content = None
+        if os.path.exists(target):
+            with open(target, "rb") as file:
+                content = file.read() or None
+            os.unlink(target)
+        os.unlink(source)
+        return content, run
+
+    def _render(self, number, letters):
+        """[(res_ids sharing a document, PDF bytes or the failed run)] for one run's letters."""
+        if len(letters) > 1:
+            token = pdfbatch.new_token()
+            try:
+                content, run = self._run("run%d" % number, pdfbatch.join([same[0][1] for same in letters], token))
+                if content and run.returncode in (0, 1):
+                    with SPLITTING:
+                        pdfs = pdfbatch.split(content, token, len(letters))
+                    self._count("runs")
+                    if run.returncode:
+                        _logger.warning("wkhtmltopdf (%d letters): %s", len(letters), run.stderr[-1000:])
+                    return [([res_id for res_id, _doc in same], pdf) for same, pdf in zip(letters, pdfs)]
+                _logger.info(
+                    "wkhtmltopdf failed on %d letters (rc %s): one run per letter", len(letters), run.returncode
+                )
+            except pdfbatch.BatchSplitError as exc:
+                _logger.warning(
+                    "%d letters rendered together cannot be told apart (%s): one run per letter", len(letters), exc
+                )
+        results = []
+        for rank, same in enumerate(letters):
+            content, run = self._run("run%d-%d" % (number, rank), same[0][1])
+            self._count("single_runs")
+            if content and run.returncode == 1:
+                _logger.warning("wkhtmltopdf (letter %s): %s", same[0][0], run.stderr[-1000:])
+            results.append(
+                ([res_id for res_id, _doc in same], content if content and run.returncode in (0, 1) else run)
+            )
+        return results
+
+    def result(self, env):
+        """({record id: PDF bytes}, {record id: why it failed}) once every run is done."""
+        contents, errors = {}, {}
+        try:
+            for future in self.futures:
+                for res_ids, outcome in future.result():
+                    for res_id in res_ids:
+                        if isinstance(outcome, bytes):
+                            contents[res_id] = outcome
+                        else:
+                            errors[res_id] = env._(
+                                "Wkhtmltopdf failed (error code: %(error_code)s). Message: %(message)s",
+                                error_code=outcome.returncode,
+                                message=outcome.stderr[-1000:],
+                            )
+        finally:
+            self.close()
+            self.futures = []  # the PDFs are the caller's now
+        return contents, errors
+
+    def close(self):
+        self.pool.shutdown(wait=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
-    def _ar24_render_pdfs(self, res_ids, processes=4):
-        """({record id: PDF bytes}, {record id: why it failed}): one wkhtmltopdf run per record,
-        ``processes`` runs at a time; a record that fails does not stop the others.
+    def _ar24_render_pdfs(self, res_ids, processes=4, letters_per_run=50):
+        """({record id: PDF bytes}, {record id: why it failed}); see ``_ar24_start_pdfs``."""
+        return self._ar24_start_pdfs(res_ids, processes, letters_per_run).result(self.env)
 
-        Odoo renders a batch in one wkhtmltopdf run only with the patched Qt (it splits the
-        result by outlines); Debian's wkhtmltopdf cannot, so each registered letter takes a run
-        of its own. A run is mostly waiting (the print delay, the assets fetched from the
-        server), so runs go in parallel threads; only the subprocesses leave this thread, the
-        ORM never does. JavaScript is off: a letter body's script must never run, and without it
-        there is no ``report.print_delay`` to wait (Odoo's global one second per letter).
+    def _ar24_start_pdfs(self, res_ids, processes=4, letters_per_run=50):
+        """Start rendering one PDF per record; returns the ``LetterRuns`` under way (``result(env)``
+        waits for them), so that the caller works meanwhile (the send engine talks to AR24).
+
+        The QWeb documents are made here, in the caller's thread (the ORM never leaves it); only
+        wkhtmltopdf runs and the splitting of their PDFs go to threads. A record that fails does not
+        stop the others. Odoo renders a batch in one run only with the patched Qt (it splits the
+        result by outlines); with Debian's wkhtmltopdf the letters of a run are told apart by
+        markers (``ar24.pdfbatch``).
         """
         self.ensure_one()
         if self.get_wkhtmltopdf_state() == "install":
             raise UserError(self.env._("Unable to find Wkhtmltopdf on this system. The PDF can not be created."))
-        report = self.with_context(debug=False)
-        html = report._render_qweb_html(self.report_name, res_ids, data={"report_type": "pdf", "debug": False})[0]
-        bodies, html_ids, header, footer, paper_args = report._prepare_html(html, report_model=self.model)
+        documents, html_ids, header, footer, paper_args = OdooReportHelpers.documents(self, res_ids)
         if sorted(html_ids) != sorted(res_ids):
             raise UserError(
                 self.env._(
@@ -39,56 +217,5 @@ class IrActionsReport(models.Model):
                     self.name,
                 )
             )
-        args = self._build_wkhtmltopdf_args(
-            self.get_paperformat(),
-            self.env.context.get("landscape"),
-            specific_paperformat_args=paper_args,
-            set_viewport_size=self.env.context.get("set_viewport_size"),
-        )
-        # The letter runs no script, and a body's script must never run: no JavaScript at all
-        # (Odoo's pages footer counter included), hence no script delay either.
-        delay = args.index("--javascript-delay")
-        del args[delay : delay + 2]
-        args.append("--disable-javascript")
-        with tempfile.TemporaryDirectory(prefix="ar24_letters.") as folder:
-            for name, content in (("header", header), ("footer", footer)):
-                if content:
-                    path = os.path.join(folder, "%s.html" % name)
-                    with open(path, "wb") as file:
-                        file.write(content.encode())
-                    args += ["--%s-html" % name, path]
-            jobs = []
-            for res_id, body in zip(html_ids, bodies):
-                source, target = (os.path.join(folder, "%s.%s" % (res_id, ext)) for ext in ("html", "pdf"))
-                with open(source, "wb") as file:
-                    file.write(body.encode())
-                jobs.append((res_id, source, target))
-            with ThreadPoolExecutor(max(1, processes), thread_name_prefix="ar24_pdf") as pool:
-                runs = list(pool.map(lambda job: _run_wkhtmltopdf([*args, job[1], job[2]]), jobs))
-            contents, errors = {}, {}
-            for (res_id, _source, target), run in zip(jobs, runs):
-                try:
-                    contents[res_id] = self._ar24_read_pdf(res_id, target, run)
-                except UserError as exc:
-                    errors[res_id] = exc.args[0]
-            return contents, errors
-
-    def _ar24_read_pdf(self, res_id, path, run):
-        """The PDF of one run, or the error wkhtmltopdf gave (with Odoo's leniency: exit code 1
-        with a document is a warning, e.g. an image that did not load)."""
-        content = b""
-        if os.path.exists(path):
-            with open(path, "rb") as file:
-                content = file.read()
-        if run.returncode == 0 and content:
-            return content
-        if run.returncode == 1 and content:
-            _logger.warning("wkhtmltopdf (%s %s): %s", self.model, res_id, run.stderr[-1000:])
-            return content
-        raise UserError(
-            self.env._(
-                "Wkhtmltopdf failed (error code: %(error_code)s). Message: %(message)s",
-                error_code=run.returncode,
-                message=run.stderr[-1000:],
-            )
-        )
+        args = OdooReportHelpers.wkhtmltopdf_args(self, paper_args)
+        return LetterRuns(args, list(zip(html_ids, documents)), processes, letters_per_run, header, footer)

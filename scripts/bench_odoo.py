@@ -61,6 +61,60 @@ class DownloadCounter:
         AR24Client.download = self.original
 
 
+class PeakMemory:
+    """Peak resident memory of this Odoo process in the ``with`` block (Linux: the kernel's high-water
+    mark, reset on entry), and the resident memory on entry, in MB."""
+
+    def __enter__(self):
+        self.start = self.peak = self.before = None
+        try:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")  # resets VmHWM to the current resident size
+            self.before = self._status("VmRSS")
+        except OSError:
+            pass
+        return self
+
+    @staticmethod
+    def _status(key):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+        return None
+
+    def __exit__(self, *exc):
+        if self.before is not None:
+            self.peak = self._status("VmHWM")
+
+    def figures(self):
+        return {"rss_before_mb": self.before, "peak_mb": self.peak}
+
+
+class RenderStats:
+    """What the letters' renderer did in the ``with`` block: letters, distinct documents, runs."""
+
+    def __enter__(self):
+        from odoo.addons.ar24_lre.models.ir_actions_report import LetterRuns  # noqa: PLC0415
+
+        self.cls, self.original = LetterRuns, LetterRuns.result
+        self.totals = {"letters": 0, "distinct": 0, "runs": 0, "single_runs": 0}
+        stats = self
+
+        def result(runs, env):
+            try:
+                return stats.original(runs, env)
+            finally:
+                for key in stats.totals:
+                    stats.totals[key] += runs.stats[key]
+
+        LetterRuns.result = result
+        return self
+
+    def __exit__(self, *exc):
+        self.cls.result = self.original
+
+
 class PhaseTimer:
     """Cumulated wall time of some methods of a model class while in the ``with`` block."""
 
@@ -105,6 +159,7 @@ class Bench:
         self.latency_ms = int(os.environ.get("BENCH_LATENCY_MS", "50"))
         self.sizes = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000").split(",")]
         self.render_size = int(os.environ.get("BENCH_RENDER", "100"))
+        self.whole_sizes = [int(n) for n in os.environ.get("BENCH_WHOLE", "100,300,1000").split(",")]
         self.sync_size = int(os.environ.get("BENCH_SYNC", "10000"))
         self.sync_changed = int(os.environ.get("BENCH_SYNC_CHANGED", str(self.sync_size // 10)))
         self.consent_size = int(os.environ.get("BENCH_CONSENTS", "10000"))
@@ -409,12 +464,60 @@ class Bench:
                 self.commit()
             runs.sort(key=lambda figures: figures["send"]["seconds"])
             self.figures["sizes"][str(size)] = dict(runs[len(runs) // 2], runs=len(runs))
-        # the letters' own PDFs, then a whole send as the background queue does it: render + AR24
-        size = self.render_size
-        self.figures["render"] = self.render(self.letters(size, "render"))
+        # the letters' own PDFs, the way Odoo renders them and the way the engine does
+        self.figures["render"] = self.render(self.letters(self.render_size, "render"))
+        # the whole send, rendering included, as a manager does it: Send in the wizard, then the
+        # background queue's job, to the last answer of AR24
+        self.figures["whole_send"] = {str(size): self.whole_send(size) for size in self.whole_sizes}
+
+    def whole_send(self, size):
+        """From the click on Send (the wizard queues the batch) to AR24's last answer: the queue's job
+        renders every PDF and sends, as the scheduler runs it. Peak memory of this process meanwhile."""
         letters = self.letters(size, "whole")
-        self.figures["whole_send"] = dict(self.send(letters), letters=size)
+        wizard = (
+            self.env["ar24.send.wizard"]
+            .with_user(self.send_user)
+            .with_context(active_model="ar24.letter", active_ids=letters.ids)
+            .create({"send_type": "ae"})
+        )
         self.commit()
+        self.controls.faults(latency_ms=self.latency_ms)
+        mark = self.last_call_id()
+        self.env.invalidate_all()
+        before = self.queries()
+        engine = type(self.env["ar24.letter.send"])
+        with RenderStats() as rendering:
+            with PhaseTimer(engine, ("_render_start", "_render_finish", "_send_rendered")) as phases:
+                started = time.perf_counter()
+                try:
+                    with PeakMemory() as click_memory:
+                        wizard.action_send()  # the click: more than the inline limit, the batch is queued
+                        self.commit()
+                    with PeakMemory() as memory:
+                        self.env["ar24.letter.send"]._cron_send_queue()  # the queue's job
+                finally:
+                    seconds = time.perf_counter() - started
+                    self.controls.faults(latency_ms=0)
+        routes = self.calls_since(mark)
+        self.env.invalidate_all()
+        sent = len(letters.filtered("ar24_id"))
+        if sent != size:
+            errors = sorted(set(letters.filtered(lambda x: not x.ar24_id).mapped("error_message")))[:5]
+            self.figures["errors"].append("whole send of %d letters: %d sent; %s" % (size, sent, errors))
+        self.commit()
+        return dict(
+            memory.figures(),
+            click_memory=click_memory.figures(),
+            letters=size,
+            seconds=seconds,
+            sent=sent,
+            queries=self.queries() - before,
+            calls=sum(routes.values()),
+            routes=routes,
+            minimal_calls=2 * size + len(letters.attachment_ids),
+            phases=phases.seconds,
+            rendering=rendering.totals,
+        )
 
     # ------------------------------------------------------------------ status sync
     def measure_sync(self, model_class, phase_names, call):
@@ -423,12 +526,13 @@ class Bench:
         self.env.invalidate_all()
         mark = self.last_call_id()
         self.controls.faults(latency_ms=self.latency_ms)
-        with DownloadCounter() as downloads, PhaseTimer(model_class, phase_names) as phases:
+        with DownloadCounter() as downloads, PhaseTimer(model_class, phase_names) as phases, PeakMemory() as memory:
             before, started = self.queries(), time.perf_counter()
             result = call()
             seconds = time.perf_counter() - started
         self.controls.faults(latency_ms=0)
         figures = {
+            **memory.figures(),
             "calls": sum(self.calls_since(mark).values()),
             "downloads": downloads.count,
             "queries": self.queries() - before,
@@ -439,17 +543,24 @@ class Bench:
         return result, figures
 
     def sync_bench(self):
+        """The status sync of ``BENCH_SYNC`` letters (a tenth of them changed at AR24), then of a
+        tenth as many (its peak memory, to compare), as the scheduled job runs it (chatter tracking on)."""
         size, changed = self.sync_size, self.sync_changed
-        user, info = self.sender("status")
+        self.figures["status_sync"] = dict(self.sync_run(size, changed, "status"), size=size, expected_changes=changed)
+        small = max(1, size // 10)
+        self.figures["status_sync_small"] = self.sync_run(small, max(1, changed // 10), "status-small", again=False)
+
+    def sync_run(self, size, changed, key, again=True):
+        user, info = self.sender(key)
         first = self.controls.post("mails/seed", id_user=info["id_user"], count=size, status="sent")["first_id"]
         for offset in range(changed):  # received since the last sync: new state, new proof
             self.controls.recipient(first + offset, "accept")
         partners = self.env["res.partner"].search([("email", "=like", "owner-%@bench.example.org")], limit=200)
         deposit = fields.Datetime.subtract(fields.Datetime.now(), hours=1)
         Letter = self.env["ar24.letter"].with_context(**QUIET)
-        letters = Letter.browse()
+        ids = []
         for start in range(0, size, 2000):
-            letters |= Letter.create(
+            ids += Letter.create(
                 [
                     {
                         "partner_id": partners[i % len(partners)].id,
@@ -466,16 +577,18 @@ class Bench:
                     }
                     for i in range(start, min(size, start + 2000))
                 ]
-            )
+            ).ids
         self.commit()
         runs = {}
-        for run in ("first", "again"):
+        # the letters as the scheduled job reads them: no bench context (the chatter tracks states)
+        letters = self.env["ar24.letter"].browse(ids)
+        for run in ("first", "again") if again else ("first",):
             todo = letters if run == "first" else letters.filtered(lambda x: x.state in OPEN_STATES)
             moved, figures = self.measure_sync(
-                type(self.env["ar24.letter.sync"]), ("_update_from_mail", "_fetch_proofs"), todo._ar24_sync_status
+                type(self.env["ar24.letter.sync"]), ("_apply_page", "_fetch_proofs"), todo._ar24_sync_status
             )
             runs[run] = dict(figures, letters=len(todo), changed=moved)
-        self.figures["status_sync"] = dict(runs, size=size, expected_changes=changed)
+        return runs
 
     # ------------------------------------------------------------------ consent sync
     def consent_bench(self):

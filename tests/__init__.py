@@ -20,3 +20,4 @@ from . import test_consent_tour
 from . import test_letter_list_tour
 from . import test_i18n
 from . import test_trust_indirect
+from . import test_shared_work

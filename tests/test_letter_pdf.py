@@ -1,3 +1,4 @@
+import inspect
 import io
 import os
 import subprocess
@@ -7,7 +8,8 @@ import pypdf
 
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.ar24_lre.models import ir_actions_report
+from odoo.addons.ar24_lre.models.ir_actions_report import LetterRuns, OdooReportHelpers
+from odoo.addons.base.models import ir_actions_report as odoo_report
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 from ..ar24.pdfcheck import check_pdf
@@ -79,21 +81,103 @@ class TestLetterPdf(TransactionCase):
     def test_a_letter_that_cannot_be_rendered_is_in_error_and_the_others_go_on(self):
         values = {"subject": "Relance", "body": "<p>Relance</p>"}
         letters = self.env["ar24.letter"].create([dict(values, partner_id=partner.id) for partner in self.partners[:2]])
-        failing = "%d.html" % letters[1].id
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.render_processes", 1)
+        real_run = OdooReportHelpers.run
+        runs = []
 
         def run(args):
-            if args[-2].endswith(failing):
+            with open(args[-2], encoding="utf-8") as source:
+                document = source.read()
+            runs.append(document.count('class="article'))
+            if letters[1].name in document:  # the run holding that letter crashes
                 return subprocess.CompletedProcess(args, -11, "", "Segmentation fault")
             return real_run(args)
 
-        real_run = ir_actions_report._run_wkhtmltopdf
-        with patch.object(ir_actions_report, "_run_wkhtmltopdf", run):
+        with patch.object(OdooReportHelpers, "run", staticmethod(run)):
             rendered = self.env["ar24.letter.send"]._render_pdf(letters)
+        # both letters went to one run, which crashed; each was then rendered on its own
+        self.assertEqual(runs, [2, 1, 1])
         self.assertEqual(rendered, letters[0])
         self.assertTrue(letters[0].pdf_attachment_id)
         self.assertRecordValues(letters[1], [{"state": "error", "error_code": "render", "pdf_attachment_id": False}])
         self.assertIn("Its PDF could not be made", letters[1].error_message)
         self.assertIn("Segmentation fault", letters[1].error_message)
+
+    def test_letters_rendered_together_are_the_pdfs_of_a_run_each(self):
+        """Several letters per wkhtmltopdf run, split by markers: each letter's PDF has the text,
+        the pages and the layout the one-letter-per-run rendering gives it, its own links and no
+        marker."""
+        bodies = [
+            "<p>AG du 4 avril</p>",
+            "".join("<p>Résolution n°%d : approbation des comptes de l'exercice.</p>" % i for i in range(90)),
+            '<p>Voir <a href="https://example.org/pv">le procès-verbal</a>.</p>',
+            "<h1>Mise en demeure</h1>" + "<p>Loyers impayés du lot n°12.</p>" * 45,
+        ]
+        partners = [*self.partners, self.partners[0]]
+        letters = self.env["ar24.letter"].create(
+            [
+                {"partner_id": partner.id, "subject": "Lettre %d" % n, "body": body}
+                for n, (partner, body) in enumerate(zip(partners, bodies))
+            ]
+        )
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        alone, alone_errors = report._ar24_render_pdfs(letters.ids, processes=2, letters_per_run=1)
+        runs = report._ar24_start_pdfs(letters.ids, processes=1, letters_per_run=50)
+        together, errors = runs.result(self.env)
+        self.assertEqual((alone_errors, errors), ({}, {}))
+        self.assertEqual(runs.stats, {"letters": 4, "distinct": 4, "runs": 1, "single_runs": 0})
+        for letter in letters:
+            self.assertEqual(_layout(together[letter.id]), _layout(alone[letter.id]), letter.subject)
+            self.assertNotIn(b"ar24-letter-start", together[letter.id])
+        pages = [len(_layout(together[letter.id])) for letter in letters]
+        self.assertEqual(pages[0], 1)
+        self.assertGreater(pages[1], 1)
+        links = [_links(together[letter.id]) for letter in letters]
+        self.assertEqual(links, [[], [], ["https://example.org/pv"], []])
+
+    def test_identical_letters_are_rendered_once(self):
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        values = {"partner_id": self.partners[0].id, "subject": "AG", "body": "<p>AG</p>"}
+        letter = self.env["ar24.letter"].create(values)
+        documents, _ids, _header, _footer, paper_args = OdooReportHelpers.documents(report, letter.ids)
+        args = OdooReportHelpers.wkhtmltopdf_args(report, paper_args)
+        twin = documents[0].replace('data-oe-id="%d"' % letter.id, 'data-oe-id="%d"' % (letter.id + 1))
+        runs = LetterRuns(args, [(letter.id, documents[0]), (letter.id + 1, twin)], 2, 50)
+        contents, errors = runs.result(self.env)
+        self.assertEqual(runs.stats, {"letters": 2, "distinct": 1, "runs": 0, "single_runs": 1})
+        self.assertEqual(contents[letter.id], contents[letter.id + 1])
+        self.assertEqual(len(_layout(contents[letter.id])), 1)
+
+    def test_odoo_report_helpers_keep_the_shape_the_renderer_needs(self):
+        """The parallel renderer calls private helpers of Odoo's ir.actions.report: when Odoo changes
+        one, this test names it (the letters would otherwise fail to print, or print differently)."""
+        Report = type(self.env["ir.actions.report"])
+        for name, expected in OdooReportHelpers.SIGNATURES.items():
+            method = getattr(Report, name, None)
+            self.assertTrue(callable(method), "Odoo's ir.actions.report.%s is gone" % name)
+            params = tuple(inspect.signature(method).parameters)[1:]
+            self.assertEqual(params, expected, "Odoo's ir.actions.report.%s changed its parameters" % name)
+        binary = odoo_report._wkhtml().bin
+        self.assertTrue(os.path.isfile(binary), "Odoo's ir_actions_report._wkhtml().bin no longer names wkhtmltopdf")
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        letters = self.env["ar24.letter"].create(
+            [{"partner_id": p.id, "subject": "AG", "body": "<p>AG</p>"} for p in self.partners[:2]]
+        )
+        documents, ids, header, footer, paper_args = OdooReportHelpers.documents(report, letters.ids)
+        self.assertEqual(ids, letters.ids, "_prepare_html no longer gives one record id per document")
+        self.assertEqual(len(documents), 2)
+        for letter, document in zip(letters, documents):
+            self.assertEqual(document.count('class="article'), 1, "a document no longer holds one article")
+            self.assertIn('data-oe-id="%d"' % letter.id, document)
+            self.assertIn(letter.name, document)
+        self.assertIsInstance(paper_args, dict)
+        args = OdooReportHelpers.wkhtmltopdf_args(report, paper_args)
+        self.assertIn("--disable-javascript", args)
+        self.assertNotIn("--javascript-delay", args)
+        self.assertIn("--disable-local-file-access", args)
+        run = OdooReportHelpers.run(["--version"])
+        self.assertEqual(run.returncode, 0)
+        self.assertIsInstance(run.stderr, str, "_run_wkhtmltopdf no longer returns text")
 
     def test_without_wkhtmltopdf_the_letters_say_so(self):
         values = {"partner_id": self.partners[0].id, "subject": "AG", "body": "<p>AG</p>"}
@@ -102,3 +186,27 @@ class TestLetterPdf(TransactionCase):
             self.assertFalse(self.env["ar24.letter.send"]._render_pdf(letter))
         self.assertEqual(letter.state, "error")
         self.assertIn("Unable to find Wkhtmltopdf", letter.error_message)
+
+
+def _layout(data):
+    """Each page's text with where it stands (points from the bottom of the page)."""
+    return [_page_lines(page) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def _page_lines(page):
+    lines = []
+
+    def visit(text, matrix, text_matrix, _font, _size):
+        if text.strip():
+            lines.append((round(matrix[5] + text_matrix[5] * matrix[3], 1), text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return lines
+
+
+def _links(data):
+    return [
+        str(annotation.get_object()["/A"]["/URI"])
+        for page in pypdf.PdfReader(io.BytesIO(data)).pages
+        for annotation in page.get("/Annots", [])
+    ]

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ..ar24.pdf import make_pdf
+from ..models.ir_actions_report import OdooReportHelpers
 from .common import TrustCase
 
 
@@ -271,7 +272,7 @@ class TestTrustBoundaries(TrustCase):
             return type("Run", (), {"returncode": 0, "stderr": ""})()
 
         with (
-            patch("odoo.addons.ar24_lre.models.ir_actions_report._run_wkhtmltopdf", run),
+            patch.object(OdooReportHelpers, "run", staticmethod(run)),
             patch.object(type(report), "get_wkhtmltopdf_state", lambda self: "ok"),
         ):
             contents, errors = report._ar24_render_pdfs(letter.ids)

@@ -1,0 +1,130 @@
+import threading
+import time
+from contextlib import closing, contextmanager
+from unittest.mock import patch
+
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+
+from ..ar24.client import AR24Client
+from ..models.ar24_letter_send import CLAIM_KEY
+from .common import AR24Case
+
+
+@tagged("post_install", "-at_install")
+class TestSharedWork(AR24Case):
+    """Several Odoo processes on one database: a letter another one works on is left to it, and the
+    status sync applies AR24's list a page at a time, its proofs downloaded a few at a time."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
+        method = cls.env["ar24.payment.method"].create({"name": "Copro A", "slug": "stripe-47146"})
+        cls.company.ar24_payment_method_id = method
+        cls.partners = cls.env["res.partner"].create(
+            [
+                {
+                    "name": "Owner %d" % n,
+                    "email": "owner%d@example.org" % n,
+                    "ar24_consent": True,
+                    "ar24_consent_state": "accepted",
+                    "ar24_consent_email": "owner%d@example.org" % n,
+                }
+                for n in range(6)
+            ]
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.link_sender(self.ar24_user)
+        self.ar24_user.sudo().ar24_identity_verified = True
+
+    def _letters(self, count, **values):
+        vals = dict(
+            {"subject": "Convocation AG", "send_type": "ae", "body": "<p>AG du 4 avril</p>"},
+            user_id=self.ar24_user.id,
+            **values,
+        )
+        return self.env["ar24.letter"].create([dict(vals, partner_id=p.id) for p in self.partners[:count]])
+
+    @contextmanager
+    def _held_elsewhere(self, letters):
+        """Another Odoo process (its own database connection) claims these letters meanwhile."""
+        with closing(db_connect(self.env.cr.dbname).cursor()) as other:
+            for letter in letters:
+                other.execute("SELECT pg_advisory_lock(%s, %s)", (CLAIM_KEY, letter.id))
+            try:
+                yield
+            finally:
+                other.execute("SELECT pg_advisory_unlock_all()")
+                other.rollback()
+
+    def test_the_queue_leaves_a_letter_another_process_works_on(self):
+        letters = self._letters(3, send_queued=True)
+        with self._held_elsewhere(letters[1]):
+            self.env["ar24.letter.send"]._cron_send_queue()
+            self.assertEqual([bool(x) for x in letters.mapped("ar24_id")], [True, False, True])
+            self.assertTrue(letters[1].send_queued)  # still in the queue: its holder sends it
+            self.assertEqual(len(self.controls.calls("send_mail")), 2)
+        self.env["ar24.letter.send"]._cron_send_queue()  # its holder went away without sending it
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        self.assertEqual(len(set(letters.mapped("ar24_id"))), 3)
+        self.assertEqual(len(self.controls.calls("send_mail")), 3)  # each letter once
+
+    def test_a_direct_send_leaves_a_letter_another_process_works_on(self):
+        letters = self._letters(2)
+        with self._held_elsewhere(letters[0]):
+            letters._ar24_send()
+        self.assertEqual([bool(x) for x in letters.mapped("ar24_id")], [False, True])
+        self.assertEqual(letters[0].state, "draft")
+        self.assertEqual(len(self.controls.calls("send_mail")), 1)
+
+    def test_the_status_sync_applies_a_page_and_downloads_proofs_a_few_at_a_time(self):
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.concurrency", 2)
+        letters = self._letters(6)
+        letters._ar24_send()
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        for letter in letters[:5]:
+            self.controls.recipient(letter.ar24_id, "accept")  # sent, then opened: two proofs each
+        flight = {"now": 0, "most": 0}
+        lock = threading.Lock()
+        original = AR24Client.download
+
+        def download(client, url, *args, **kwargs):
+            with lock:
+                flight["now"] += 1
+                flight["most"] = max(flight["most"], flight["now"])
+            try:
+                time.sleep(0.05)
+                return original(client, url, *args, **kwargs)
+            finally:
+                with lock:
+                    flight["now"] -= 1
+
+        notes_before = {letter: len(letter.message_ids) for letter in letters}
+        with patch.object(AR24Client, "download", download), self._held_elsewhere(letters[4]):
+            self.assertEqual(letters._ar24_sync_status(), 5)  # four received, the last one sent
+        self.assertEqual(flight["most"], 2)  # downloads overlap, never more than the concurrency
+        self.assertEqual(letters.mapped("state"), ["ar"] * 4 + ["waiting", "sent"])
+        for letter in letters[:4]:
+            names = sorted(letter.proof_attachment_ids.mapped("name"))
+            self.assertEqual(
+                names,
+                [
+                    "%s - acknowledgement of receipt.pdf" % letter.name.replace("/", "-"),
+                    "%s - proof of deposit and sending.pdf" % letter.name.replace("/", "-"),
+                ],
+            )
+            note = letter.message_ids[0]
+            self.assertEqual(len(letter.message_ids), notes_before[letter] + 1)  # one note: state and proofs
+            self.assertIn("AR24: Received (AR).", note.body)
+            self.assertEqual(note.attachment_ids, letter.proof_attachment_ids)
+        self.assertFalse(letters[4].proof_attachment_ids)  # another process holds it: left to it
+        # read again once it is free; nothing is downloaded twice
+        with patch.object(AR24Client, "download", download):
+            self.assertEqual(letters._ar24_sync_status(), 1)
+        self.assertEqual(letters[4].state, "ar")
+        self.assertEqual(len(letters.proof_attachment_ids), 11)  # two per letter received, one for the sent one
+        with patch.object(AR24Client, "download", side_effect=AssertionError("downloaded twice")):
+            self.assertEqual(letters._ar24_sync_status(), 0)
