@@ -93,7 +93,7 @@ class Ar24LetterSync(models.AbstractModel):
                 except AR24Error as exc:
                     _logger.warning("AR24 status sync failed for %s: %s", user.login, exc)
                 else:
-                    changed += len(self._import_outside(company, user, unknown))
+                    changed += len(self._import_outside(company, user, unknown, workers))
                     if sender:
                         sender.sudo().ar24_letters_checked_at = started
             self._clear_refresh_requests(group)
@@ -339,7 +339,7 @@ class Ar24LetterSync(models.AbstractModel):
 
     # ------------------------------------------------------------------ letters deposited outside Odoo
     @api.model
-    def _import_outside(self, company, user, mails):
+    def _import_outside(self, company, user, mails, workers):
         """Letters of ``user`` that AR24 holds although Odoo did not deposit them (on AR24's site or
         with another tool), whatever their status: created read-only with AR24's number, state,
         dates, recipient and proofs, linked to the contact of that e-mail when there is one. Odoo
@@ -362,7 +362,6 @@ class Ar24LetterSync(models.AbstractModel):
         letters = Letter.create(
             [self._outside_values(company, user, mail, by_email.get(_normalized(mail.get("to_email")))) for mail in new]
         )
-        client = company._ar24_client() if any(self._proof_urls(mail) for mail in new) else None
         for letter, mail in zip(letters, new):
             self._apply_mail(letter, mail)
             letter._message_log(
@@ -373,9 +372,10 @@ class Ar24LetterSync(models.AbstractModel):
                     status=mail.get("status"),
                 )
             )
-            if client:
-                # its proofs as for any letter; no follow-up for what happened before Odoo knew it
-                self._fetch_proofs(letter, mail, client)
+        # their proofs as for any letter; no follow-up for what happened before Odoo knew them
+        self._fetch_proofs(
+            [(letter, mail) for letter, mail in zip(letters, new) if self._proof_urls(mail)], workers, {}
+        )
         return letters
 
     @api.model
