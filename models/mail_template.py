@@ -114,7 +114,8 @@ class MailTemplate(models.Model):
     def _ar24_partner_field(self):
         """Name of the field of the template's documents holding the letter's recipient."""
         self.ensure_one()
-        return self.ar24_partner_field_id.name or "partner_id"
+        # the field's name only (ir.model.fields is not for plain users to read)
+        return self.sudo().ar24_partner_field_id.name or "partner_id"
 
     # ------------------------------------------------------------------ the module writes the binding
     def write(self, vals):

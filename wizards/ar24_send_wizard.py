@@ -109,10 +109,11 @@ class Ar24SendWizard(models.TransientModel):
     @api.constrains("res_model", "res_ids")
     def _check_sources(self):
         # the letters are drafted from documents the sender may read, whatever was written in the wizard
+        # (Odoo runs constraints in superuser mode: the documents are checked as the user)
         for wizard in self.filtered("res_model"):
             if wizard.res_model not in self.env:
                 raise ValidationError(self.env._("Unknown source document model %s.", wizard.res_model))
-            self.env[wizard.res_model].browse(wizard.res_ids or []).check_access("read")
+            wizard._as_user(self.env[wizard.res_model].browse(wizard.res_ids or [])).check_access("read")
 
     @api.constrains("template_id", "res_model")
     def _check_template(self):
@@ -240,6 +241,11 @@ class Ar24SendWizard(models.TransientModel):
             self.payment_method_id.id,
         )
 
+    def _as_user(self, records):
+        """``records`` as the user reads them: Odoo computes the wizard's stored fields (its checks) and runs
+        its constraints in superuser mode, but a source document is read, rendered and printed as the user."""
+        return records.with_env(records.env(su=False))
+
     def _rows(self):
         """The rows as ``ar24.letter`` records: the letters, or one letter in memory per source record."""
         return self._row_data().rows
@@ -270,7 +276,7 @@ class Ar24SendWizard(models.TransientModel):
         the recipient is the record itself for contacts, else the field the template names (or
         ``partner_field``); a person of a company or household is its correspondent. A record without
         recipient is a row too: the error summary says why, and no letter is made for it."""
-        records = self.env[self.res_model].browse(self.res_ids or [])
+        records = self._as_user(self.env[self.res_model].browse(self.res_ids or []))
         is_partner = self.res_model == "res.partner"
         field, no_field = (None, None) if is_partner else self._recipient_field(records)
         company_field = "company_id" in records._fields and not is_partner
@@ -393,8 +399,8 @@ class Ar24SendWizard(models.TransientModel):
             sources = {row: res_id for row, res_id in data.sources.items() if row not in data.unaddressed}
             files, problems = {}, {}
             if reports and sources:
-                records = self.env[self.res_model].browse(list(dict.fromkeys(sources.values())))
-                rendered = self.env["ar24.send.wizard.document"]._for(reports, records)
+                records = self._as_user(self.env[self.res_model].browse(list(dict.fromkeys(sources.values()))))
+                rendered = self._as_user(self.env["ar24.send.wizard.document"])._for(reports, records)
                 for row, res_id in sources.items():
                     files[row] = self.env["ir.attachment"]
                     for report in reports:

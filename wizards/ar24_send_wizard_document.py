@@ -31,8 +31,17 @@ class Ar24SendWizardDocument(models.TransientModel):
     res_model = fields.Char("Document model", required=True)
     res_id = fields.Many2oneReference("Document", model_field="res_model", required=True)
     source_date = fields.Datetime(help="When the document was last changed when it was rendered.")
-    attachment_id = fields.Many2one("ir.attachment", "PDF")
+    attachment_id = fields.Many2one("ir.attachment", "PDF", compute="_compute_attachment_id")
     error = fields.Text(help="Why the report could not be rendered for this document.")
+
+    def _compute_attachment_id(self):
+        # the PDF hangs on its document (one search for all: the wizard reads them in one go)
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)] if self.ids else [("id", "=", 0)]
+        )
+        by_document = {attachment.res_id: attachment for attachment in attachments}
+        for document in self:
+            document.attachment_id = by_document.get(document.id, False)
 
     # ------------------------------------------------------------------ the cache of the send wizard
     @api.model
@@ -100,24 +109,19 @@ class Ar24SendWizardDocument(models.TransientModel):
         )
         rendered = documents.filtered(lambda document: document.res_id in contents)
         # the module's files, read by the sender through his own renderings (record rule)
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "name": self._file_name(report, records.browse(document.res_id)),
-                        "raw": contents[document.res_id],
-                        "mimetype": "application/pdf",
-                        "res_model": self._name,
-                        "res_id": document.id,
-                    }
-                    for document in rendered
-                ]
-            )
+        self.env["ir.attachment"].sudo().create(
+            [
+                {
+                    "name": self._file_name(report, records.browse(document.res_id)),
+                    "raw": contents[document.res_id],
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": document.id,
+                }
+                for document in rendered
+            ]
         )
-        for document, attachment in zip(rendered.sudo(), attachments):
-            document.attachment_id = attachment
+        documents.invalidate_recordset(["attachment_id"])
         return documents
 
     # ------------------------------------------------------------------ rendering, Odoo's way
@@ -153,9 +157,10 @@ class Ar24SendWizardDocument(models.TransientModel):
         """(Odoo's streams per record id, or {} and why it failed)."""
         # a PDF even in tests (Odoo's test mode would make HTML): AR24 receives PDFs only
         Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        # no savepoint: a rendering only reads, and rolling one back would empty Odoo's cache, where the
+        # send wizard of an onchange lives (a database error stops the whole request, as it would anyway)
         try:
-            with self.env.cr.savepoint():
-                streams, kind = Report._pre_render_qweb_pdf(report, records.ids)
+            streams, kind = Report._pre_render_qweb_pdf(report, records.ids)
         except AccessError:
             raise  # a record the sender may not read is refused, not reported as a rendering problem
         except Exception as exc:  # noqa: BLE001 -- a report is any template: what stops it is its reason
@@ -170,8 +175,12 @@ class Ar24SendWizardDocument(models.TransientModel):
     @api.model
     def _reason(self, exc):
         reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else repr(exc)
-        # the first lines say what failed (a QWeb error quotes the whole template after them)
-        return "\n".join(reason.strip().splitlines()[:3])[:500]
+        # the first line says what failed (a QWeb error quotes the whole template after it), its cause why
+        reason = (reason.strip().splitlines() or [""])[0]
+        cause = exc.__cause__
+        if cause is not None:
+            reason = "%s: %s: %s" % (reason, type(cause).__name__, cause)
+        return reason[:500]
 
     @api.model
     def _file_name(self, report, record):
