@@ -19,5 +19,6 @@ from . import test_consent_company
 from . import test_tour
 from . import test_consent_tour
 from . import test_letter_list_tour
+from . import test_notice_tour
 from . import test_i18n
 from . import test_trust_indirect

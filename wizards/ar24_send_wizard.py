@@ -522,11 +522,13 @@ class Ar24SendWizard(models.TransientModel):
             "letter_id": row.id or False,
             "partner_id": row.partner_id.id,
             "recipient": recipient.display_name or row.name,
-            "recipient_status": row.recipient_status,
+            "recipient_status": row.partner_id and row.recipient_status,
             "channel": channel or False,
             "channel_reason": reason or False,
             "address": address,
-            "payment": "%s (%s) — %s" % (payment.name, payment.slug, row.company_id.name) if payment else False,
+            "payment": "%s (%s) — %s" % (payment.name, payment.slug, row.company_id.name)
+            if payment and row.partner_id
+            else False,
             "content": self._content_label(row),
             "attachments": "\n".join(
                 "%s (%s Ko)" % (a.name, max(1, (a.file_size or 0) // 1024)) for a in self._files(row)

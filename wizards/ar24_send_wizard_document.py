@@ -29,9 +29,11 @@ class Ar24SendWizardDocument(models.TransientModel):
 
     report_id = fields.Many2one("ir.actions.report", "Report", required=True, ondelete="cascade")
     res_model = fields.Char("Document model", required=True)
-    res_id = fields.Many2oneReference("Document", model_field="res_model", required=True)
-    source_date = fields.Datetime(help="When the document was last changed when it was rendered.")
-    attachment_id = fields.Many2one("ir.attachment", "PDF", compute="_compute_attachment_id")
+    res_id = fields.Many2oneReference("Source document", model_field="res_model", required=True)
+    source_date = fields.Datetime(
+        "Document changed on", help="When the document was last changed when it was rendered."
+    )
+    attachment_id = fields.Many2one("ir.attachment", "Document PDF", compute="_compute_attachment_id")
     error = fields.Text(help="Why the report could not be rendered for this document.")
 
     def _compute_attachment_id(self):

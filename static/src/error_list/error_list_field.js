@@ -49,7 +49,9 @@ export class ErrorListField extends X2ManyField {
             }
         }
         // else the source document (an invoice, a lease... without recipient, or whose report failed)
-        const { res_model: resModel, res_id: resId } = record.data;
+        // (a many2one_reference value is {resId}, false when unset)
+        const { res_model: resModel, res_id: reference } = record.data;
+        const resId = reference && (reference.resId ?? reference);
         if (resModel && resId) {
             this.dialogs.add(FormViewDialog, { resModel, resId, canExpand: false, title: record.data.location });
         }
