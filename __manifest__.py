@@ -42,6 +42,7 @@
         "web.assets_backend": ["ar24_lre/static/src/**/*"],
         "web.assets_tests": ["ar24_lre/static/tests/tours/*.js"],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }
