@@ -80,6 +80,8 @@ class MailTemplate(models.Model):
     def action_ar24_unbind(self):
         """Remove the template's "Send as registered letter" from its model's Actions menu."""
         self._ar24_check_manager()
+        if not self:
+            return True
         actions = self.sudo().ar24_action_id
         self.sudo().write({"ar24_action_id": False})
         actions.unlink()
@@ -124,13 +126,13 @@ class MailTemplate(models.Model):
             raise AccessError(
                 self.env._("The action “Send as registered letter” of a template is added with its button only.")
             )
+        moved = self.filtered("ar24_action_id") if {"model_id", "model"} & set(vals) else self.browse()
         result = super().write(vals)
-        if {"model_id", "model"} & set(vals):
-            # a bound template follows its model: the action moves to the new model's Actions menu
-            for template in self.sudo().filtered("ar24_action_id"):
-                template.ar24_action_id.write(
-                    {"model_id": template.model_id.id, "binding_model_id": template.model_id.id}
-                )
+        # a template put on another model leaves the Actions menu it was bound to: offering it on the
+        # new model's documents is a manager's act again
+        moved = moved.filtered(lambda template: template.ar24_action_id.model_id != template.model_id)
+        if moved:
+            moved.sudo().action_ar24_unbind()
         if "name" in vals:
             for template in self.sudo().filtered("ar24_action_id"):
                 template._ar24_translate_action(template.ar24_action_id)

@@ -17,6 +17,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from .. import uninstall_hook
 from ..ar24 import pdfcheck
 from ..ar24.pdf import make_pdf
 from .common import AR24Case, load_mise_en_demeure_demo
@@ -112,9 +113,24 @@ class TestSendAnyDocument(AR24Case):
         self.assertEqual(
             self.env["ir.actions.server"].search_count([("binding_model_id.model", "=", "x_ar24_appel_fonds")]), 1
         )
+        model = self.template.model_id
         # a template deleted takes its action along
         template.sudo().unlink()
         self.assertFalse(action.exists())
+        # put on another model, it leaves this model's Actions menu (a manager binds it again there)
+        other = self.env["mail.template"].create({"name": "Relance", "model_id": model.id})
+        other.with_user(self.ar24_manager).action_ar24_bind()
+        action = other.ar24_action_id
+        other.model_id = self.env.ref("base.model_res_partner")
+        self.assertFalse(action.exists() or other.ar24_action_id)
+        # and the module's uninstallation removes the actions that call it
+        other.with_user(self.ar24_manager).action_ar24_bind()
+        uninstall_hook(self.env)
+        self.assertFalse(other.ar24_action_id)
+        self.assertFalse(
+            self.env["ir.actions.server"].search([("code", "like", "_ar24_action_send")]),
+            "an action calls the uninstalled module",
+        )
 
     def test_a_user_can_neither_bind_nor_unbind_a_template(self):
         """The attacker's own calls: a registered-letter user, on the office's template and on his own."""
