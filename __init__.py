@@ -4,3 +4,9 @@ if __name__.startswith("odoo.addons."):
     from . import models
     from . import wizards
     from . import controllers
+
+    def uninstall_hook(env):
+        """The actions "Send as registered letter: <template>" that managers bound call this module: they
+        leave the Actions menus with it."""
+        templates = env["mail.template"].with_context(active_test=False).search([("ar24_action_id", "!=", False)])
+        templates.sudo().action_ar24_unbind()

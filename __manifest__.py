@@ -25,6 +25,7 @@
         "wizards/ar24_send_wizard_views.xml",
         "views/ar24_payment_method_views.xml",
         "views/ar24_sender_payment_views.xml",
+        "views/mail_template_views.xml",
         "wizards/ar24_payment_link_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
@@ -34,12 +35,14 @@
         "views/res_config_settings_consent_views.xml",
     ],
     "demo": [
+        "data/ar24_demo_mise_en_demeure.xml",
         "data/ar24_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["ar24_lre/static/src/**/*"],
         "web.assets_tests": ["ar24_lre/static/tests/tours/*.js"],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }

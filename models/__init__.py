@@ -17,3 +17,4 @@ from . import ar24_consent
 from . import ir_attachment
 from . import mail_message
 from . import base_partner_merge_automatic_wizard
+from . import mail_template

@@ -551,29 +551,36 @@ class Ar24Letter(models.Model):
         return {"type": "ir.actions.act_window", "res_model": record._name, "res_id": record.id, "view_mode": "form"}
 
     @api.model
-    def _prepare_from_records(self, records, partner_field="partner_id", **values):
+    def _prepare_from_records(self, records, partner_field="partner_id", template=None, **values):
         """The send wizard on ``records`` (any model): other modules bind their action in one line.
 
         The recipient is the record itself for partners, else its ``partner_field``; ``values`` are
-        given to every letter. Nothing is created here: the wizard holds one row per record and
-        creates the letters when the user sends (Cancel leaves nothing behind).
+        given to every letter. ``template`` (a ``mail.template`` of the records' model) writes each
+        letter: subject and body rendered for its record, the template's reports attached as the
+        record's own PDF. Nothing is created here: the wizard holds one row per record and creates
+        the letters when the user sends (Cancel leaves nothing behind).
         """
         records.check_access("read")
         # the wizard keeps them in a JSON field (dates as ISO strings, which the letter's fields read back)
         values = json.loads(json.dumps(values, default=str))
+        context = {
+            "ar24_res_model": records._name,
+            "ar24_res_ids": records.ids,
+            "ar24_partner_field": partner_field,
+            "ar24_letter_values": values,
+            "dialog_size": "extra-large",
+        }
+        if template:
+            context["default_template_id"] = template.id
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Send as registered letter"),
+            "name": template._ar24_action_name(self.env.lang or "en_US")
+            if template
+            else self.env._("Send as registered letter"),
             "res_model": "ar24.send.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {
-                "ar24_res_model": records._name,
-                "ar24_res_ids": records.ids,
-                "ar24_partner_field": partner_field,
-                "ar24_letter_values": values,
-                "dialog_size": "extra-large",
-            },
+            "context": context,
         }
 
     def _action_open_send_wizard(self, composition=False):

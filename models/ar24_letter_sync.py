@@ -203,6 +203,8 @@ class Ar24LetterSync(models.AbstractModel):
             if mail.get(key) and not letter[field]:
                 vals[field] = _utc(mail[key])
         letter.write(vals)
+        if sending:
+            self._note_sent(letter)
         return vals.get("state")
 
     @api.model
@@ -249,6 +251,16 @@ class Ar24LetterSync(models.AbstractModel):
             letter.with_context(tracking_disable=True).proof_kinds = ",".join(
                 sorted(kinds | {kind for kind, _attachment in items})
             )
+        for letter, items in proofs.items():
+            for kind, _attachment in items:
+                self._note_on_source(
+                    letter,
+                    env._(
+                        "Proof received from AR24 for the registered letter %(letter)s: %(proof)s.",
+                        letter=self._letter_link(letter),
+                        proof=ar24_translate(env, PROOF_LABELS[kind]),
+                    ),
+                )
         self._link_proofs(proofs)
         self._log_notes(notes, proofs)
 
@@ -315,10 +327,12 @@ class Ar24LetterSync(models.AbstractModel):
         source = letter._source_record()
         recipient = letter.partner_id.display_name or letter.ar24_to_name or letter.ar24_to_email or ""
         note = env._(
-            "Registered letter %(name)s to %(partner)s: %(state)s.", name=letter.name, partner=recipient, state=label
+            "Registered letter %(name)s to %(partner)s: %(state)s.",
+            name=self._letter_link(letter),
+            partner=recipient,
+            state=label,
         )
-        if source and hasattr(source, "_message_log"):
-            source._message_log(body=note)
+        self._note_on_source(letter, note)
         target = source if source and hasattr(source, "activity_schedule") else letter
         if letter.state in FAILED_STATES:
             target.activity_schedule(
@@ -336,6 +350,36 @@ class Ar24LetterSync(models.AbstractModel):
                 lambda a: a.user_id == letter.user_id and letter.name in (a.note or "")
             )
             activities.action_feedback(feedback=env._("Received: %s", letter.name))
+
+    # ------------------------------------------------------------------ the source document's chatter
+    @api.model
+    def _note_sent(self, letter):
+        """The letter left for AR24: its source document (an invoice, a lease...) says so, with its link."""
+        env = letter.env
+        label = dict(letter._fields["send_type"]._description_selection(env)).get(letter.send_type, "")
+        self._note_on_source(
+            letter,
+            env._(
+                "Registered letter %(letter)s sent to %(partner)s: %(type)s.",
+                letter=self._letter_link(letter),
+                partner=letter.partner_id.display_name or letter.ar24_to_name or letter.to_email or "",
+                type=label,
+            ),
+        )
+
+    @api.model
+    def _note_on_source(self, letter, body):
+        """A note in the chatter of the letter's source document, signed by the module (OdooBot), as
+        the letter's own log: told apart from what users post. Written by the module whatever the
+        sender may write on the document (he could read it when he drafted the letter)."""
+        source = letter._source_record()
+        if source and hasattr(source, "_message_log"):
+            source.sudo()._message_log(body=body, author_id=self.env.ref("base.partner_root").id)
+
+    @api.model
+    def _letter_link(self, letter):
+        """The letter's reference as a link that opens it from the chatter."""
+        return letter._get_html_link(title=letter.name)
 
     # ------------------------------------------------------------------ letters deposited outside Odoo
     @api.model

@@ -15,6 +15,10 @@ Measured, against the AR24 emulator (its ``/_emulator/calls`` log counts AR24 ca
 - send: wall time of ``letters._ar24_send()`` (avis électronique) at the emulator latency given
   in ``BENCH_LATENCY_MS``, AR24 calls per route; the letters' own PDFs are rendered beforehand
   (rendering is timed apart, with wkhtmltopdf, on the smallest batch);
+- "Envoyer en AR : Mise en demeure" on ``BENCH_DOCUMENTS`` of the demo's unpaid calls for funds (a
+  model made without code, a template and a one-page report): the wizard's SQL queries and time when
+  it opens (each call's report rendered the way Odoo does: wkhtmltopdf runs, their wall and CPU
+  time) and again once the renderings are kept;
 - status sync of ``BENCH_SYNC`` letters (``_ar24_sync_status``) and consent sync of
   ``BENCH_CONSENTS`` consents (``_ar24_consent_sync_from_ar24``): AR24 calls, proof downloads,
   SQL queries and time, then the same sync again when nothing changed.
@@ -30,10 +34,12 @@ import urllib.request
 
 from odoo import Command, fields
 from odoo.tests.common import new_test_user
+from odoo.tools import convert_file
 
 from odoo.addons.ar24_lre.ar24.client import AR24Client
 from odoo.addons.ar24_lre.ar24.emulator.controls import EmulatorControls
 from odoo.addons.ar24_lre.ar24.pdf import make_pdf
+from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True, "no_reset_password": True}
 ADDRESS = {"street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphaël"}
@@ -116,12 +122,13 @@ class RenderStats:
 
 
 class PhaseTimer:
-    """Cumulated wall time of some methods of a model class while in the ``with`` block."""
+    """Cumulated wall time and calls of some methods of a model class while in the ``with`` block."""
 
     def __init__(self, cls, names):
         self.cls = cls
         self.names = names
         self.seconds = dict.fromkeys(names, 0.0)
+        self.calls = dict.fromkeys(names, 0)
 
     def __enter__(self):
         self.own = {name: self.cls.__dict__.get(name) for name in self.names}
@@ -133,6 +140,7 @@ class PhaseTimer:
         timer = self
 
         def timed(*args, **kwargs):
+            timer.calls[name] += 1
             started = time.perf_counter()
             try:
                 return method(*args, **kwargs)
@@ -163,6 +171,7 @@ class Bench:
         self.sync_size = int(os.environ.get("BENCH_SYNC", "10000"))
         self.sync_changed = int(os.environ.get("BENCH_SYNC_CHANGED", str(self.sync_size // 10)))
         self.consent_size = int(os.environ.get("BENCH_CONSENTS", "10000"))
+        self.document_sizes = [int(n) for n in os.environ.get("BENCH_DOCUMENTS", "10,100").split(",")]
         self.company = env.company
         self.figures = {"sizes": {}, "errors": []}
 
@@ -519,6 +528,82 @@ class Bench:
             rendering=rendering.totals,
         )
 
+    # ------------------------------------------------------------------ documents of another model
+    def documents_bench(self):
+        """ "Envoyer en AR : Mise en demeure" on the demo's unpaid calls for funds, as the bound action opens
+        the wizard: SQL queries and time of its opening (each call's one-page report rendered with
+        Odoo's ``_pre_render_qweb_pdf``: wkhtmltopdf runs, their wall and CPU time), then of the same
+        wizard once the renderings are kept (a change of send type, "Validate")."""
+        convert_file(self.env, "ar24_lre", "data/ar24_demo_mise_en_demeure.xml", {}, mode="init", noupdate=True)
+        self.commit()
+        template = self.env.ref("ar24_lre.demo_template_mise_en_demeure")
+        documents = type(self.env["ar24.send.wizard.document"])
+        reports = type(self.env["ir.actions.report"])
+        results = {}
+        # the first rendering of a process compiles the report's templates and reads its assets: one call first
+        for size in [1, *self.document_sizes]:
+            emails = ["owner-documents-%d-%d@bench.example.org" % (size, i) for i in range(size)]
+            partners = self.partners(emails, consent=False)  # paper letters: the report must be A4 portrait
+            calls = (
+                self.env["x_ar24_appel_fonds"]
+                .with_context(**QUIET)
+                .create(
+                    [
+                        {
+                            "x_name": "Appel de fonds T1 2027 - lot %d-%d" % (size, i),
+                            "x_partner_id": partner.id,
+                            "x_lot": str(i),
+                            "x_amount": 100.0 + i,
+                            "x_due_date": "2027-01-15",
+                        }
+                        for i, partner in enumerate(partners)
+                    ]
+                )
+            )
+            self.commit()
+            action = template.with_user(self.send_user)._ar24_action_send(calls)
+            Wizard = self.env["ar24.send.wizard"].with_user(self.send_user).with_context(**action["context"])
+            runs = {}
+            for run in ("first", "kept"):
+                self.env.flush_all()
+                self.env.invalidate_all()
+                cpu_before = os.times()
+                with (
+                    PhaseTimer(documents, ("_render_batch",)) as rendering,
+                    PhaseTimer(reports, ("_run_wkhtmltopdf",)) as runs_of,
+                ):
+                    before, started = self.queries(), time.perf_counter()
+                    wizard = Wizard.create({"send_type": "lr_paper"})
+                    counts = [wizard.requested_count, wizard.compatible_count, wizard.incompatible_count]
+                    self.env.flush_all()
+                    seconds = time.perf_counter() - started
+                    queries = self.queries() - before
+                cpu_after = os.times()
+                runs[run] = {
+                    "queries": queries,
+                    "seconds": seconds,
+                    "counts": counts,
+                    "render_seconds": rendering.seconds["_render_batch"],
+                    "render_batches": rendering.calls["_render_batch"],
+                    "wkhtmltopdf_runs": runs_of.calls["_run_wkhtmltopdf"],
+                    "wkhtmltopdf_seconds": runs_of.seconds["_run_wkhtmltopdf"],
+                    "wkhtmltopdf_cpu": (cpu_after.children_user + cpu_after.children_system)
+                    - (cpu_before.children_user + cpu_before.children_system),
+                }
+                if counts[1] != size:
+                    problems = sorted(set(wizard.error_line_ids.mapped("comment")))[:5]
+                    self.figures["errors"].append("wizard on %d calls for funds: %s; %s" % (size, counts, problems))
+                self.commit()  # the renderings are kept for the next opening
+            if size != 1 or 1 in self.document_sizes:
+                results[str(size)] = runs
+        params = self.env["ir.config_parameter"].sudo()
+        self.figures["documents"] = {
+            "sizes": results,
+            "patched_qt": _wkhtml().is_patched_qt,
+            "wkhtmltopdf": _wkhtml().version,
+            "print_delay_ms": int(params.get_param("report.print_delay", 1000)),
+        }
+
     # ------------------------------------------------------------------ status sync
     def measure_sync(self, model_class, phase_names, call):
         """(what ``call()`` returned, its figures): AR24 calls, proof downloads, SQL queries, time
@@ -617,6 +702,7 @@ class Bench:
         for name, step in (
             ("setup", self.setup),
             ("send", self.send_bench),
+            ("documents", self.documents_bench),
             ("status sync", self.sync_bench),
             ("consent sync", self.consent_bench),
         ):

@@ -3,6 +3,7 @@ from . import test_account_link
 from . import test_payment_methods
 from . import test_send_wizard
 from . import test_send_flow
+from . import test_send_any_document
 from . import test_letter_pdf
 from . import test_otp_status
 from . import test_webhook
@@ -18,6 +19,7 @@ from . import test_consent_company
 from . import test_tour
 from . import test_consent_tour
 from . import test_letter_list_tour
+from . import test_notice_tour
 from . import test_i18n
 from . import test_trust_indirect
 from . import test_shared_work

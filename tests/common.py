@@ -7,6 +7,7 @@ import pyotp
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tools import convert_file
 
 from ..ar24.emulator import EmulatorApp
 from ..ar24.emulator.controls import EmulatorControls
@@ -29,6 +30,13 @@ def every_logger_at_debug():
     finally:
         for logger, level in levels.items():
             logger.setLevel(level)
+
+
+def load_mise_en_demeure_demo(env):
+    """The demo's unpaid calls for funds (a model made without code, with its report) and their "Mise en
+    demeure" template bound to the model's Actions menu, as ``make demo`` installs them (the test
+    databases have no demo data). Loaded in superuser mode, as Odoo loads demo data."""
+    convert_file(env, "ar24_lre", "data/ar24_demo_mise_en_demeure.xml", {}, mode="init", noupdate=True)
 
 
 class AR24Mixin:

@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
@@ -23,6 +25,15 @@ CHECKED = (
     "template_id",
     "payment_method_id",
 )
+
+
+class Rows(NamedTuple):
+    """The rows of a send wizard as letters (the letters themselves, or letters in memory)."""
+
+    rows: object  # ar24.letter records
+    values: dict  # {row: values of the letter to create}
+    sources: dict  # {row: id of its source record (the letter's own id for letters)}
+    unaddressed: dict  # {row: (source record, location, why it has no recipient)}
 
 
 class Ar24SendWizard(models.TransientModel):
@@ -86,13 +97,40 @@ class Ar24SendWizard(models.TransientModel):
     estimated_price = fields.Float("Estimated price (excl. tax)", compute="_compute_counts", store=True)
     # Batch from a mail template and common attachments (AG convocation to every co-owner)
     composition = fields.Boolean(help="The letters are drafted by this wizard: their content is written here.")
-    template_id = fields.Many2one("mail.template", "Template", domain=[("model", "=", "res.partner")])
+    # a template of the source records' model: subject and body rendered per record, its reports attached
+    template_id = fields.Many2one("mail.template", "Template", domain="[('model', '=', res_model or 'res.partner')]")
     subject = fields.Char()
     body = fields.Html(sanitize=True)
     attachment_ids = fields.Many2many(
         "ir.attachment", "ar24_send_wizard_attachment_rel", "wizard_id", "attachment_id", string="Common attachments"
     )
     check_token = fields.Integer(help="Bumped by 'Recalculate errors' to recompute the checks.")
+
+    @api.constrains("res_model", "res_ids")
+    def _check_sources(self):
+        # the letters are drafted from documents the sender may read, whatever was written in the wizard
+        # (Odoo runs constraints in superuser mode: the documents are checked as the user)
+        for wizard in self.filtered("res_model"):
+            if wizard.res_model not in self.env:
+                raise ValidationError(self.env._("Unknown source document model %s.", wizard.res_model))
+            wizard._as_user(self.env[wizard.res_model].browse(wizard.res_ids or [])).check_access("read")
+
+    @api.constrains("template_id", "res_model")
+    def _check_template(self):
+        for wizard in self.filtered(lambda wizard: wizard.template_id and wizard.res_model):
+            wizard._template_check()
+
+    def _template_check(self):
+        """A template renders the records of its own model only."""
+        if self.template_id and self.template_id.model != self.res_model:
+            raise ValidationError(
+                self.env._(
+                    "The template %(template)s is for %(model)s, not for the documents of this send (%(records)s).",
+                    template=self.template_id.name,
+                    model=self.template_id.model,
+                    records=self.res_model,
+                )
+            )
 
     @api.constrains("payment_method_id")
     def _check_payment_method_id(self):
@@ -158,7 +196,8 @@ class Ar24SendWizard(models.TransientModel):
             types = set(self.letter_ids.mapped("send_type"))
             return types.pop() if len(types) == 1 else "per_recipient"
         check = self.env["ar24.letter.check"]
-        channels = {check._channel(row).channel for row in self._rows()} - {None}
+        data = self._row_data()
+        channels = {check._channel(row).channel for row in data.rows if row not in data.unaddressed} - {None}
         if len(channels) == 1:
             return channels.pop()
         if channels:
@@ -202,44 +241,53 @@ class Ar24SendWizard(models.TransientModel):
             self.payment_method_id.id,
         )
 
+    def _as_user(self, records):
+        """``records`` as the user reads them: Odoo computes the wizard's stored fields (its checks) and runs
+        its constraints in superuser mode, but a source document is read, rendered and printed as the user."""
+        return records.with_env(records.env(su=False))
+
     def _rows(self):
         """The rows as ``ar24.letter`` records: the letters, or one letter in memory per source record."""
-        return self._row_data()[0]
+        return self._row_data().rows
 
     def _row_data(self):
-        """(rows, {row: values of its letter}, {row: id of its source record}), built once per check."""
+        """The wizard's ``Rows``, built once per check."""
         self.ensure_one()
         if self.letter_ids or not self.res_model:
-            return self.letter_ids, {}, {letter: letter.id for letter in self.letter_ids}
+            return Rows(self.letter_ids, {}, {letter: letter.id for letter in self.letter_ids}, {})
         key = ("ar24_send_wizard_rows", self._state_key())
         cache = self.env.cr.cache
         if key not in cache:
             Letter = self.env["ar24.letter"]
-            values_list, sources = self._row_values()
+            built = self._row_values()
             # letters in memory only: the checks read them as letters, nothing is written; their name is
-            # the recipient's until they get a number
-            rows = [Letter.new(dict(values, name=name, state="draft")) for values, name in values_list]
-            values_list = [values for values, _name in values_list]
-            cache[key] = (
+            # the recipient's (the document's when it has none) until they get a number
+            rows = [Letter.new(dict(values, name=name, state="draft")) for values, name, _id, _why in built]
+            cache[key] = Rows(
                 Letter.concat(*rows) if rows else Letter,
-                dict(zip(rows, values_list)),
-                dict(zip(rows, sources)),
+                {row: values for row, (values, _name, _id, _why) in zip(rows, built)},
+                {row: res_id for row, (_values, _name, res_id, _why) in zip(rows, built)},
+                {row: why for row, (_values, _name, _id, why) in zip(rows, built) if why},
             )
         return cache[key]
 
     def _row_values(self):
-        """([(values of the letter of each source record, its label)], [its id]): the recipient is the
-        record itself for contacts, else its ``partner_field``; a person of a company or household is
-        its correspondent."""
-        records = self.env[self.res_model].browse(self.res_ids or [])
+        """[(values of the letter of each source record, its label, its id, why it has no recipient)]:
+        the recipient is the record itself for contacts, else the field the template names (or
+        ``partner_field``); a person of a company or household is its correspondent. A record without
+        recipient is a row too: the error summary says why, and no letter is made for it."""
+        records = self._as_user(self.env[self.res_model].browse(self.res_ids or []))
         is_partner = self.res_model == "res.partner"
+        field, no_field = (None, None) if is_partner else self._recipient_field(records)
         company_field = "company_id" in records._fields and not is_partner
         extra = dict(self.letter_values or {})
-        values_list, sources = [], []
+        built = []
         for record in records:
-            partner = record if is_partner else record[self.partner_field]
+            partner = record if is_partner else (record[field] if field else self.env["res.partner"])
+            why = None
             if not partner:
-                continue
+                label = self.env._("Document: %s", record.display_name)
+                why = (record, label, no_field or self._empty_recipient(records, field))
             contact = partner.browse()
             if partner.parent_id and not partner.is_company:
                 # the LSC manual's correspondent: his e-mail first, the recipient's when he has none
@@ -254,9 +302,33 @@ class Ar24SendWizard(models.TransientModel):
                 "company_id": company.id,
                 "user_id": self.env.uid,
             }
-            values_list.append((dict(values, **extra), (contact or partner).display_name))
-            sources.append(record.id)
-        return values_list, sources
+            label = (contact or partner).display_name or record.display_name
+            built.append((dict(values, **extra), label, record.id, why))
+        return built
+
+    def _recipient_field(self, records):
+        """(name of the records' field holding the recipient, or None and why there is none): the field
+        the template names, else ``partner_field``; it must be a contact (``res.partner``) field."""
+        name = self.template_id._ar24_partner_field() if self.template_id else self.partner_field or "partner_id"
+        field = records._fields.get(name)
+        if field and field.type == "many2one" and field.comodel_name == "res.partner":
+            return name, None
+        if self.template_id:
+            return None, self.env._(
+                "No recipient: %(model)s has no contact field %(field)s; choose the field of the recipient on the "
+                "template %(template)s (Registered letter recipient).",
+                model=records._description,
+                field=name,
+                template=self.template_id.name,
+            )
+        return None, self.env._(
+            "No recipient: %(model)s has no contact field %(field)s.", model=records._description, field=name
+        )
+
+    def _empty_recipient(self, records, field):
+        return self.env._(
+            "No recipient: its field %(field)s is empty.", field=records._fields[field]._description_string(self.env)
+        )
 
     def _channels(self):
         """{row: rules.ChannelChoice}: the send type chosen, or each recipient's channel."""
@@ -266,9 +338,11 @@ class Ar24SendWizard(models.TransientModel):
             rows = self._rows()
             if self.send_type == "per_recipient":
                 check = self.env["ar24.letter.check"]
-                cache[key] = {row: check._channel(row) for row in rows}
+                unaddressed = self._row_data().unaddressed
+                cache[key] = {row: (None, None) if row in unaddressed else check._channel(row) for row in rows}
             else:
-                cache[key] = dict.fromkeys(rows, (self.send_type, False))
+                unaddressed = self._row_data().unaddressed
+                cache[key] = {row: (None, None) if row in unaddressed else (self.send_type, False) for row in rows}
         return cache[key]
 
     def _payment_override(self, row):
@@ -289,15 +363,68 @@ class Ar24SendWizard(models.TransientModel):
                 "has_text": bool(self.template_id or html2plaintext(self.body or "").strip()),
             }
             problems = {}
+            unaddressed = self._row_data().unaddressed
+            documents, document_problems = self._documents()
             for row, (channel, reason) in self._channels().items():
+                if row in unaddressed:
+                    problems[row] = [unaddressed[row]]  # nothing else can be said of a letter to nobody
+                    continue
                 if not channel:
                     recipient = row.contact_id or row.partner_id
                     problems[row] = [(recipient, self.env._("Partner: %s", recipient.display_name), reason)]
                     continue
-                row_extra = dict(extra, payment_method=self._payment_override(row))
-                problems[row] = row._ar24_problems(channel, pdf_cache, row_extra)
+                row_extra = dict(
+                    extra,
+                    attachments=self.attachment_ids | documents.get(row, self.env["ir.attachment"]),
+                    payment_method=self._payment_override(row),
+                )
+                problems[row] = row._ar24_problems(channel, pdf_cache, row_extra) + document_problems.get(row, [])
             cache[key] = problems
         return cache[key]
+
+    def _reports(self):
+        """The template's reports, rendered for each source record as its own PDF."""
+        if not (self.composition and self.res_model and self.template_id.model == self.res_model):
+            return self.env["ir.actions.report"]
+        return self.template_id.report_template_ids
+
+    def _documents(self):
+        """({row: its document's PDFs (ir.attachment)}, {row: [problem]}): the template's reports rendered
+        for each row's source record (``ar24.send.wizard.document``: once, not at every check)."""
+        key = ("ar24_send_wizard_documents", self._state_key())
+        cache = self.env.cr.cache
+        if key not in cache:
+            reports = self._reports()
+            data = self._row_data()
+            sources = {row: res_id for row, res_id in data.sources.items() if row not in data.unaddressed}
+            files, problems = {}, {}
+            if reports and sources:
+                records = self._as_user(self.env[self.res_model].browse(list(dict.fromkeys(sources.values()))))
+                rendered = self._as_user(self.env["ar24.send.wizard.document"])._for(reports, records)
+                for row, res_id in sources.items():
+                    files[row] = self.env["ir.attachment"]
+                    for report in reports:
+                        document = rendered[(report.id, res_id)]
+                        files[row] |= document.attachment_id
+                        if not document.attachment_id:
+                            record = records.browse(res_id)
+                            problems.setdefault(row, []).append(
+                                (
+                                    record,
+                                    self.env._("Document: %s", record.display_name),
+                                    self.env._(
+                                        "Its report %(report)s could not be made: %(reason)s",
+                                        report=report.name,
+                                        reason=document.error,
+                                    ),
+                                )
+                            )
+            cache[key] = (files, problems)
+        return cache[key]
+
+    def _files(self, row):
+        """What leaves with the row's letter besides its text: its attachments, the common ones, its document's."""
+        return row.attachment_ids | self.attachment_ids | self._documents()[0].get(row, self.env["ir.attachment"])
 
     def _details(self):
         """Values of the detail row of every row (in ``_problems``' order), computed once per check."""
@@ -373,6 +500,9 @@ class Ar24SendWizard(models.TransientModel):
         }.get(record._name)
         if field and record.id:
             values[field] = record.id
+        elif record.id and record._name != "ar24.letter":
+            # a source document to fix (its recipient, its data): opened from the summary too
+            values.update(res_model=record._name, res_id=record.id)
         return values
 
     def _detail_values(self, row, choice, problems):
@@ -391,16 +521,17 @@ class Ar24SendWizard(models.TransientModel):
         return {
             "letter_id": row.id or False,
             "partner_id": row.partner_id.id,
-            "recipient": recipient.display_name,
-            "recipient_status": row.recipient_status,
+            "recipient": recipient.display_name or row.name,
+            "recipient_status": row.partner_id and row.recipient_status,
             "channel": channel or False,
             "channel_reason": reason or False,
             "address": address,
-            "payment": "%s (%s) — %s" % (payment.name, payment.slug, row.company_id.name) if payment else False,
+            "payment": "%s (%s) — %s" % (payment.name, payment.slug, row.company_id.name)
+            if payment and row.partner_id
+            else False,
             "content": self._content_label(row),
             "attachments": "\n".join(
-                "%s (%s Ko)" % (a.name, max(1, (a.file_size or 0) // 1024))
-                for a in row.attachment_ids | self.attachment_ids
+                "%s (%s Ko)" % (a.name, max(1, (a.file_size or 0) // 1024)) for a in self._files(row)
             ),
             "info": "\n".join(comment for _record, _location, comment in problems)
             or self.env._("Compatible: ready to send"),
@@ -423,7 +554,7 @@ class Ar24SendWizard(models.TransientModel):
         if channel != "lr_paper":
             return {"pages": 0, "price": price}
         pages = 1  # the letter itself
-        for attachment in row.attachment_ids | self.attachment_ids:
+        for attachment in self._files(row):
             if (attachment.mimetype or "") == "application/pdf":
                 pages += pdfcheck.page_count(attachment.with_context(bin_size=False).raw or b"") or 0
         return {"pages": pages, "price": price + PAPER_PRICE_PER_PAGE * pages}
@@ -451,6 +582,11 @@ class Ar24SendWizard(models.TransientModel):
         user fixed contacts, attachments or settings."""
         self.ensure_one()
         self.env.invalidate_all()
+        # the sender may have fixed a report or its paper format: the documents are rendered again
+        reports = self._reports()
+        if reports:
+            records = self.env[self.res_model].browse(self.res_ids or [])
+            self.env["ar24.send.wizard.document"]._forget(reports, records)
         self.consent_message = self._refresh_consents()
         self.check_token += 1
         return self._reopen()
@@ -460,7 +596,7 @@ class Ar24SendWizard(models.TransientModel):
         showing only the records in error (the contacts to fix). The wizard closes: it created nothing,
         and "Envoyer en AR" on the fixed contacts starts again."""
         self.ensure_one()
-        sources = self._row_data()[2]
+        sources = self._row_data().sources
         ids = sorted({sources[row] for row in self._rows_where(compatible=False)})
         model = "ar24.letter" if self.letter_ids or not self.res_model else self.res_model
         names = {"ar24.letter": self.env._("Letters in error"), "res.partner": self.env._("Contacts to fix")}
@@ -496,7 +632,7 @@ class Ar24SendWizard(models.TransientModel):
             )
         self.flush_recordset()  # the summary as it was when the letters left
         letters = self._letters_for(compatible)
-        self._apply_composition(letters)
+        self._apply_composition(letters, compatible)
         channels = self._channels()
         for channel in {channels[row][0] for row in compatible}:
             options = {"send_type": channel, "print_color": self.print_color, "print_duplex": self.print_duplex}
@@ -515,7 +651,7 @@ class Ar24SendWizard(models.TransientModel):
         guard checks what he may give them, as for any letter he drafts)."""
         if self.letter_ids or not self.res_model:
             return self.env["ar24.letter"].browse([row.id for row in rows])
-        values_of, channels = self._row_data()[1], self._channels()
+        values_of, channels = self._row_data().values, self._channels()
         vals_list = []
         for row in rows:
             values = dict(values_of[row])
@@ -526,20 +662,47 @@ class Ar24SendWizard(models.TransientModel):
             vals_list.append(values)
         return self.env["ar24.letter"].create(vals_list)
 
-    def _apply_composition(self, letters):
-        """Write the composed content on each letter, the template rendered per recipient."""
+    def _apply_composition(self, letters, rows):
+        """Write the composed content on each letter (made for ``rows``, in their order): the template
+        rendered for its source record, the common attachments and its document's own PDF."""
         if not self.composition:
             return
+        self._template_check()
+        sources = self._row_data().sources
+        ids = [sources[row] for row in rows]
         bodies, subjects = {}, {}
         if self.template_id:
-            partners = letters.partner_id
-            bodies = self.template_id._render_field("body_html", partners.ids)
-            subjects = self.template_id._render_field("subject", partners.ids)
-        for letter in letters:
+            # rendered as the sender, on documents he may read (the records' own rules apply)
+            self.env[self.res_model].browse(ids).check_access("read")
+            bodies = self.template_id._render_field("body_html", ids, compute_lang=True)
+            subjects = self.template_id._render_field("subject", ids, compute_lang=True)
+        copies = self._document_copies(letters, rows)
+        for letter, res_id in zip(letters, ids):
             values = {
-                "subject": subjects.get(letter.partner_id.id) or self.subject or letter.subject,
-                "body": bodies.get(letter.partner_id.id) or self.body or letter.body,
+                "subject": subjects.get(res_id) or self.subject or letter.subject,
+                "body": bodies.get(res_id) or self.body or letter.body,
             }
-            if self.attachment_ids:
-                values["attachment_ids"] = [Command.link(a.id) for a in self.attachment_ids]
+            files = self.attachment_ids.ids + copies.get(letter.id, [])
+            if files:
+                values["attachment_ids"] = [Command.link(attachment_id) for attachment_id in files]
             letter.write(values)
+
+    def _document_copies(self, letters, rows):
+        """{letter id: [attachment ids]}: each document's PDF copied onto its letter (the same file), where
+        the letter's evidence rules keep it once it left; made as the sender, on his own drafts."""
+        documents = self._documents()[0]
+        vals_list = [
+            {
+                "name": attachment.name,
+                "raw": attachment.raw,
+                "mimetype": "application/pdf",
+                "res_model": letter._name,
+                "res_id": letter.id,
+            }
+            for letter, row in zip(letters, rows)
+            for attachment in documents.get(row, ())
+        ]
+        copies = {}
+        for attachment in self.env["ir.attachment"].create(vals_list):
+            copies.setdefault(attachment.res_id, []).append(attachment.id)
+        return copies

@@ -14,3 +14,5 @@ class Ar24SendWizardError(models.TransientModel):
     attachment_id = fields.Many2one("ir.attachment", "Attachment to fix")
     company_id = fields.Many2one("res.company", "Entity to fix")
     user_id = fields.Many2one("res.users", "Sender to fix")
+    res_model = fields.Char("Document model")
+    res_id = fields.Many2oneReference("Document to fix", model_field="res_model")

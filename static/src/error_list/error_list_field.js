@@ -1,7 +1,7 @@
 /**
  * The send wizard's error summary as the LSC manual has it: one line per problem, and a double-click
- * on a line opens what to fix (the contact, else the attachment, the entity or the sender) over the
- * wizard; "Recalculate errors" then checks again.
+ * on a line opens what to fix (the contact, else the attachment, the entity, the sender, or the document
+ * the letter is made from) over the wizard; "Recalculate errors" then checks again.
  */
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -47,6 +47,13 @@ export class ErrorListField extends X2ManyField {
                 this.dialogs.add(FormViewDialog, { resModel: model, resId: id, canExpand: false, title });
                 return;
             }
+        }
+        // else the source document (an invoice, a lease... without recipient, or whose report failed)
+        // (a many2one_reference value is {resId}, false when unset)
+        const { res_model: resModel, res_id: reference } = record.data;
+        const resId = reference && (reference.resId ?? reference);
+        if (resModel && resId) {
+            this.dialogs.add(FormViewDialog, { resModel, resId, canExpand: false, title: record.data.location });
         }
     }
 }
