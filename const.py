@@ -80,6 +80,24 @@ CONTENT_FIELDS = (
     "ag_date",
     "must_be_received_by",
 )
+# What the module that opens the send wizard on its documents may give all their letters
+# (``ar24.letter._prepare_from_records``): never their recipient, sender, files or source, which
+# the wizard takes from each document and the user.
+LETTER_VALUE_FIELDS = (
+    "subject",
+    "body",
+    "send_type",
+    "print_color",
+    "print_duplex",
+    "company_id",
+    "payment_method_id",
+    "ref_dossier",
+    "ref_client",
+    "ref_facturation",
+    "recipient_status",
+    "ag_date",
+    "must_be_received_by",
+)
 # Also accepted when a user creates a letter (checked in ``ar24.letter._ar24_check_create``).
 USER_CREATE_FIELDS = (*CONTENT_FIELDS, "res_model", "res_id", "fallback_of_id")
 # Stored computes that follow the contact, the entity or the source document until the letter leaves.

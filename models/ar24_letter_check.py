@@ -26,7 +26,7 @@ class Ar24LetterCheck(models.AbstractModel):
         """
         letter.ensure_one()
         env = letter.env
-        recipient = letter.contact_id or letter.partner_id
+        recipient = self._addressee(letter, send_type)
         company = letter.company_id
         problems = [
             (letter.user_id, env._("Sender: %s", letter.user_id.name), comment)
@@ -130,6 +130,17 @@ class Ar24LetterCheck(models.AbstractModel):
         correspondent's e-mail, else the recipient's)."""
         letter.ensure_one()
         return letter.contact_id if (letter.contact_id.email or "").strip() else letter.partner_id
+
+    @api.model
+    def _addressee(self, letter, send_type=None):
+        """The person the letter names: by e-mail, the one whose e-mail and consent it uses (the
+        correspondent with an e-mail, else the recipient); on paper, the one at whose address it is
+        printed (the correspondent, else the recipient). AR24's proof names him: never a person
+        whose e-mail was not used."""
+        letter.ensure_one()
+        if (send_type or letter.send_type) == "lr_paper":
+            return letter.contact_id or letter.partner_id
+        return self._consent_holder(letter)
 
     @api.model
     def _channel(self, letter):

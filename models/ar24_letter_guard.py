@@ -71,6 +71,7 @@ class Ar24LetterGuard(models.AbstractModel):
                 )
             sender = env["res.users"].browse(vals.get("user_id") or env.uid)
             self._check_payment_method(env, vals.get("payment_method_id"), sender)
+            self._check_readable(env, vals)
             if vals.get("res_model") and vals.get("res_id"):
                 if vals["res_model"] not in env:
                     raise UserError(env._("Unknown source document model %s.", vals["res_model"]))
@@ -102,6 +103,7 @@ class Ar24LetterGuard(models.AbstractModel):
             )
         senders = env["res.users"].browse(vals["user_id"]) if vals.get("user_id") else letters.user_id
         self._check_payment_method(env, vals.get("payment_method_id"), senders)
+        self._check_readable(env, vals)
         if "user_id" in vals and not env.user.has_group(LRE_MANAGERS):
             moved = letters.filtered(lambda letter: letter.user_id.id != vals["user_id"])
             if moved:
@@ -152,6 +154,14 @@ class Ar24LetterGuard(models.AbstractModel):
         env = letters.env
         if not self._privileged(env) and author_id not in (None, env.user.partner_id.id):
             raise AccessError(env._("%(letters)s: post in your own name.", letters=", ".join(letters.mapped("name"))))
+
+    @api.model
+    def _check_readable(self, env, vals):
+        """A user addresses a letter to contacts he may read: the letter would show him (and send to
+        AR24) the e-mail and address the office's rules hide from him. (Odoo itself refuses to link
+        files he cannot read.)"""
+        partners = env["res.partner"].browse([vals[name] for name in ("partner_id", "contact_id") if vals.get(name)])
+        partners.check_access("read")
 
     @api.model
     def _check_payment_method(self, env, method_id, senders):

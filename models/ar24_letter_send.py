@@ -94,12 +94,24 @@ class Ar24LetterSend(models.AbstractModel):
         )
 
     @api.model
+    def _unsendable_reason(self, letter):
+        """Why ``letter`` may not be sent or prepared (None: it may). Only drafts and letters in error
+        that AR24 does not hold may go: anything else (a letter received, waiting, or deposited outside
+        Odoo) never goes back, and one whose outcome is unknown waits until AR24 was asked."""
+        env = letter.env
+        if letter.send_started_at and not letter.ar24_id and letter.state in CONTENT_STATES:
+            return env._(
+                "AR24 may hold it already: the connection broke while it was sent. It is looked up at AR24 "
+                "(a few minutes) and cannot be sent again until then."
+            )
+        if letter.state not in CONTENT_STATES or letter.ar24_id or letter.send_started_at:
+            return env._("It left for AR24: it cannot be sent again.")
+        return None
+
+    @api.model
     def _check_sendable(self, letters):
-        """Only drafts and letters in error that AR24 does not hold may be sent or prepared: anything
-        else (a letter received, waiting, or deposited outside Odoo) never goes back."""
-        others = letters.filtered(
-            lambda letter: letter.state not in CONTENT_STATES or letter.ar24_id or letter.send_started_at
-        )
+        """Refuse the whole call when any of ``letters`` may not leave (see ``_unsendable_reason``)."""
+        others = letters.filtered(self._unsendable_reason)
         if others:
             raise UserError(
                 letters.env._(
@@ -496,8 +508,9 @@ class Ar24LetterSend(models.AbstractModel):
     def _mail_params(self, letter):
         """Fields of POST /mail for this letter, but its files (``attachment``)."""
         letter.ensure_one()
-        recipient = letter.contact_id or letter.partner_id
-        email, _reason = self.env["ar24.letter.check"]._recipient_email(letter)
+        check = self.env["ar24.letter.check"]
+        recipient = check._addressee(letter)
+        email, _reason = check._recipient_email(letter)
         params = {
             "to_email": email,
             "dest_statut": letter.recipient_status,

@@ -3,6 +3,7 @@ from . import test_account_link
 from . import test_payment_methods
 from . import test_send_wizard
 from . import test_send_flow
+from . import test_send_trust
 from . import test_send_any_document
 from . import test_letter_pdf
 from . import test_otp_status

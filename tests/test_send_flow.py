@@ -23,8 +23,9 @@ from .common import AR24Case
 ADDRESS = {"street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphaël"}
 
 
-@tagged("post_install", "-at_install")
-class TestSendFlow(AR24Case):
+class SendFlowCase(AR24Case):
+    """Alain (``ar24_user``) sends the co-ownership's letters, charged to his card; Paul is a colleague."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -105,6 +106,9 @@ class TestSendFlow(AR24Case):
 
         return reports, patch.object(type(self.ar24_user), "_bus_send", capture)
 
+
+@tagged("post_install", "-at_install")
+class TestSendFlow(SendFlowCase):
     # ------------------------------------------------------------------ the channel of each recipient
     def test_every_preferred_dispatch_consent_and_address_gets_its_channel(self):
         partners = self.env["res.partner"]

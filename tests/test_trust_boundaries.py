@@ -208,8 +208,15 @@ class TestTrustBoundaries(TrustCase):
         wizard = self.env["ar24.send.wizard"].with_user(self.ar24_user).create({"send_type": "ae"})
         with self.refused(AccessError, "letter_ids"):
             wizard.write({"letter_ids": [(6, 0, theirs.ids)]})
+        # nor as the module's own code would (its constraint runs on any write)
+        with self.refused(AccessError, "doesn't have 'write' access to:\n- Registered letter"):
+            wizard.sudo().letter_ids = theirs
         # one written behind the ORM's back is refused when sending
-        wizard.sudo().letter_ids = theirs
+        self.env.cr.execute(
+            "INSERT INTO ar24_letter_ar24_send_wizard_rel (ar24_send_wizard_id, ar24_letter_id) VALUES (%s, %s)",
+            (wizard.id, theirs.id),
+        )
+        wizard.invalidate_recordset(["letter_ids"])
         with self.refused(AccessError, "doesn't have 'write' access to:\n- Registered letter"):
             wizard.action_send()
         self.assertEqual(theirs.state, "draft")

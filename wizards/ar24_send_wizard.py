@@ -1,18 +1,18 @@
 from typing import NamedTuple
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import html2plaintext
 
 from ..ar24 import pdfcheck
 from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES, PRODUCTS
-from ..const import CONTENT_STATES, SEND_TYPES, WIZARD_SEND_TYPES
+from ..const import CONTENT_STATES, LETTER_VALUE_FIELDS, SEND_TYPES, WIZARD_SEND_TYPES
 
-# Rows of the per-letter detail: the letters to fix first, then a page of the others. Every letter
-# is checked and counted; storing a row per letter of a 1,000-letter batch would cost an INSERT
-# per hundred letters for rows nobody scrolls through.
-DETAIL_LIMIT = 80
+# Rows of the per-letter detail: the letters to fix first, then the others. Every letter is checked
+# and counted; the detail lists the letters of any co-ownership (a syndic checks who gets paper and
+# who the LRE before he pays), not every row of a 1,000-letter mailing nobody scrolls through.
+DETAIL_LIMIT = 500
 # What the checks of the wizard depend on (with the data of the contacts, settings and consents, which
 # "Recalculate errors" re-reads)
 CHECKED = (
@@ -105,6 +105,7 @@ class Ar24SendWizard(models.TransientModel):
         "ir.attachment", "ar24_send_wizard_attachment_rel", "wizard_id", "attachment_id", string="Common attachments"
     )
     check_token = fields.Integer(help="Bumped by 'Recalculate errors' to recompute the checks.")
+    sent = fields.Boolean(readonly=True, help="Valider was pressed: this batch's letters were made and sent.")
 
     @api.constrains("res_model", "res_ids")
     def _check_sources(self):
@@ -114,6 +115,34 @@ class Ar24SendWizard(models.TransientModel):
             if wizard.res_model not in self.env:
                 raise ValidationError(self.env._("Unknown source document model %s.", wizard.res_model))
             wizard._as_user(self.env[wizard.res_model].browse(wizard.res_ids or [])).check_access("read")
+
+    @api.constrains("letter_ids")
+    def _check_letters(self):
+        # the letters are the sender's own (or, for a manager, his team's): Odoo refuses to link letters
+        # he cannot read; one he may read but not send is refused here too
+        for wizard in self:
+            wizard._as_user(wizard.sudo().letter_ids).check_access("write")
+
+    @api.constrains("letter_values")
+    def _check_letter_values(self):
+        """The values every letter gets are the content a module may give them, checked as for a
+        letter the user drafts: never a recipient, another sender, a file or a colleague's card."""
+        for wizard in self.filtered("letter_values"):
+            values = wizard.letter_values
+            unknown = sorted(set(values) - set(LETTER_VALUE_FIELDS)) if isinstance(values, dict) else [str(values)]
+            if unknown:
+                raise ValidationError(
+                    self.env._(
+                        "The letters of a send cannot be given %(fields)s: each takes its recipient, files and "
+                        "source from its document, and you are their sender.",
+                        fields=", ".join(unknown),
+                    )
+                )
+            company = values.get("company_id")
+            if company and company not in self.env.user.company_ids.ids:
+                raise ValidationError(self.env._("You cannot send letters for an entity you do not work for."))
+            letters = wizard._as_user(self.env["ar24.letter"])
+            self.env["ar24.letter.guard"]._check_create(letters, [values])
 
     @api.constrains("template_id", "res_model")
     def _check_template(self):
@@ -144,6 +173,11 @@ class Ar24SendWizard(models.TransientModel):
                         method=wizard.payment_method_id.sudo().display_name,
                     )
                 )
+
+    def write(self, vals):
+        if "sent" in vals and not self.env.su:
+            raise AccessError(self.env._("Only sending a batch marks it sent."))
+        return super().write(vals)
 
     # ------------------------------------------------------------------ opening
     @api.model
@@ -292,6 +326,12 @@ class Ar24SendWizard(models.TransientModel):
             if partner.parent_id and not partner.is_company:
                 # the LSC manual's correspondent: his e-mail first, the recipient's when he has none
                 partner, contact = partner.parent_id, partner
+            if not why and not self._as_user(partner | contact).has_access("read"):
+                # the document names a contact the sender may not see: the checks (run as superuser)
+                # must not show him its e-mail, address or consent, nor send him a letter
+                label = self.env._("Document: %s", record.display_name)
+                why = (record, label, self.env._("No recipient: you may not read the contact it names."))
+                partner, contact = partner.browse(), contact.browse()
             company = record.company_id if company_field and record.company_id else self.env.company
             values = {
                 "partner_id": partner.id,
@@ -363,11 +403,17 @@ class Ar24SendWizard(models.TransientModel):
                 "has_text": bool(self.template_id or html2plaintext(self.body or "").strip()),
             }
             problems = {}
+            send = self.env["ar24.letter.send"]
             unaddressed = self._row_data().unaddressed
             documents, document_problems = self._documents()
             for row, (channel, reason) in self._channels().items():
                 if row in unaddressed:
                     problems[row] = [unaddressed[row]]  # nothing else can be said of a letter to nobody
+                    continue
+                left = row.id and send._unsendable_reason(row)
+                if left:
+                    # one letter AR24 may hold stays out of the batch; the others go
+                    problems[row] = [(row, self.env._("Letter: %s", row.name), left)]
                     continue
                 if not channel:
                     recipient = row.contact_id or row.partner_id
@@ -507,7 +553,9 @@ class Ar24SendWizard(models.TransientModel):
 
     def _detail_values(self, row, choice, problems):
         channel, reason = choice
-        recipient = row.contact_id or row.partner_id
+        recipient = (
+            self.env["ar24.letter.check"]._addressee(row, channel) if channel else row.contact_id or row.partner_id
+        )
         if channel == "lr_paper":
             address = ", ".join(
                 filter(
@@ -615,11 +663,13 @@ class Ar24SendWizard(models.TransientModel):
         """The LSC manual's "Valider": create the letters of the compatible rows, each with its channel,
         and send them; nothing is created nor sent for the others (their reasons are in the summary)."""
         self.ensure_one()
-        # the letters are the sender's own (or, for a manager, his team's): never a colleague's put in the
-        # wizard by RPC (read as the user, such letters would silently drop out of the batch)
-        self.sudo().letter_ids.with_env(self.env).check_access("write")
-        # and only letters that never left: a received letter written into the wizard stays received
-        self.env["ar24.letter.send"]._check_sendable(self.letter_ids)
+        # the letters are made of what was checked, not of defaults slipped into the call's context
+        context = {key: value for key, value in self.env.context.items() if not key.startswith("default_")}
+        return self.with_env(self.env(context=context))._send_batch()
+
+    def _send_batch(self):
+        self._lock_batch()
+        self._check_letters()  # the letters are still the sender's (a manager may have moved one since)
         # LSC manual: "lors de l'envoi des LRE, une vérification est également faite sur le site AR24"
         self._refresh_consents()
         self.check_token += 1  # never trust a stale check: data may have changed since it was shown
@@ -630,21 +680,47 @@ class Ar24SendWizard(models.TransientModel):
                     "None of the %(count)s letters can be sent: see the error summary.", count=self.requested_count
                 )
             )
+        self.sudo().sent = True
         self.flush_recordset()  # the summary as it was when the letters left
         letters = self._letters_for(compatible)
         self._apply_composition(letters, compatible)
-        channels = self._channels()
-        for channel in {channels[row][0] for row in compatible}:
-            options = {"send_type": channel, "print_color": self.print_color, "print_duplex": self.print_duplex}
-            group = letters.browse(
-                [letter.id for row, letter in zip(compatible, letters) if channels[row][0] == channel]
-            )
-            # write only what changes: a new option means a new PDF, and a letter AR24 may hold stays as it is
-            group.filtered(lambda letter, options=options: any(letter[k] != v for k, v in options.items())).write(
-                options
-            )
+        self._apply_options(letters, compatible)
         # from here on the module writes states, PDFs and AR24's answers (fields users cannot write)
         return letters.sudo()._ar24_send_or_queue()
+
+    def _lock_batch(self):
+        """A batch leaves once: a second click, a second tab or a replayed call finds it sent (or being
+        sent) and makes no letter. The row lock holds until the first call commits; a call that started
+        before that commit and locks after it is retried by Odoo and then sees ``sent``."""
+        if not self.try_lock_for_update(allow_referencing=True):
+            raise UserError(self.env._("This batch is being sent already: its letters appear in the letters list."))
+        if self.sent:
+            raise UserError(self.env._("This batch was sent already: its letters are in the letters list."))
+
+    def _apply_options(self, letters, rows):
+        """Each letter of ``rows`` (in their order) takes its channel, the print options and the payment
+        method the sender picked: what the summary showed is what leaves and what AR24 charges."""
+        channels = self._channels()
+        changes = {}
+        for letter, row in zip(letters, rows):
+            options = {
+                "send_type": channels[row][0],
+                "print_color": self.print_color,
+                "print_duplex": self.print_duplex,
+            }
+            override = self._payment_override(row)
+            if override:
+                options["payment_method_id"] = override.id
+            # write only what changes: a new option means a new PDF
+            changed = tuple(
+                (key, value)
+                for key, value in options.items()
+                if (letter[key].id if key == "payment_method_id" else letter[key]) != value
+            )
+            if changed:
+                changes.setdefault(changed, []).append(letter.id)
+        for changed, ids in changes.items():
+            letters.browse(ids).write(dict(changed))
 
     def _letters_for(self, rows):
         """The letters of ``rows``, in their order: themselves, or created now for the user (the letters'

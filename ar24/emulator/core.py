@@ -480,6 +480,15 @@ class Emulator:
             raise ApiError("attachment_too_big")
         return rows
 
+    def _printed_pages(self, attachments):
+        """[ASSUMED] the pages AR24 prints and bills for a paper letter: every page of its files (one
+        for a file that is not a PDF), one at least for a letter of text alone."""
+        pages = 0
+        for row in attachments:
+            content = self.store.one("SELECT content FROM attachments WHERE id = ?", (row["id"],))["content"]
+            pages += page_count(content) or 1
+        return max(1, pages)
+
     def _check_identification(self, user, p):
         """True when the request identifies the sender (a fresh OTP or a valid one-hour hash),
         False when it carries neither; a wrong code or hash is refused."""
@@ -502,8 +511,8 @@ class Emulator:
             _first(p, "to_lastname") or "",
             _first(p, "to_company") or "",
         )
-        pages = max(1, len(attachments))
-        price = PRICES[(product, eidas)] + (PAPER_PRICE_PER_PAGE * pages if product == "lr_paper" else 0)
+        pages = self._printed_pages(attachments) if product == "lr_paper" else 0
+        price = PRICES[(product, eidas)] + PAPER_PRICE_PER_PAGE * pages
         digest = hashlib.sha256(
             (content + "".join(r["sha1"] for r in attachments) + to_email + now.isoformat()).encode()
         ).hexdigest()

@@ -287,6 +287,31 @@ def test_an_eidas_letter_with_a_wrong_code_is_still_refused(emulator, sender):
     assert ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"]})) == []
 
 
+# ---------------------------------------------------------------- billing
+@pytest.mark.parametrize(
+    ("files", "pages"),
+    [([], 1), ([1], 1), ([3], 3), ([3, 2], 5)],
+    ids=["text alone", "one page", "three pages", "two files"],
+)
+def test_a_paper_letter_is_billed_per_printed_page_of_its_files(emulator, sender, files, pages):
+    ids = [ok(upload(emulator, sender, make_pdf(["page"], pages=count)))["file_id"] for count in files]
+    mail = ok(
+        deposit(
+            emulator,
+            sender,
+            type="lr_paper",
+            to_lastname="Aloxe",
+            to_address1="32 rue du Septentrion",
+            to_zipcode="83700",
+            to_city="Saint-Raphaël",
+            to_country="FR",
+            content="Mise en demeure",
+            **({"attachment[]": ids} if ids else {}),
+        )
+    )
+    assert float(mail["price_ht"]) == pytest.approx(5.90 + 0.20 * pages)
+
+
 # ---------------------------------------------------------------- the mail object
 def test_the_mail_object_carries_the_fields_clients_read(emulator, sender):
     file_id = ok(upload(emulator, sender, make_pdf(["x" * 60] * 200, pages=40)))["file_id"]
@@ -316,7 +341,7 @@ def test_the_mail_object_carries_the_fields_clients_read(emulator, sender):
     assert mail["proof_dp_url"].endswith(".pdf") and mail["status"] == "waiting"
     size = mail["attachments_details"][0]["human_file_size"]
     assert size.endswith((" Kb", " Mb")) and float(size.split()[0]) > 0, size
-    assert float(mail["price_ht"]) == pytest.approx(5.90 + 0.20)
+    assert float(mail["price_ht"]) == pytest.approx(5.90 + 40 * 0.20), "a paper letter is billed per printed page"
     electronic = ok(deposit(emulator, sender, to_email="other@example.org"))
     assert electronic["to_name"] == "Denise Aloxe" and electronic["address1"] == ""
 
