@@ -6,6 +6,9 @@ from . import ar24_letter_guard
 from . import ar24_letter_check
 from . import ar24_letter_send
 from . import ar24_letter_sync
+from . import ar24_letter_open
+from . import ar24_letter_paper
+from . import ar24_letter_list
 from . import ar24_consumption
 from . import ar24_consumption_report
 from . import ir_actions_report

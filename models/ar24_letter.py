@@ -1,32 +1,18 @@
-import json
-import logging
-from datetime import timedelta
-
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..ar24 import pdfcheck, rules
 from ..ar24.pdfhtml import strip_fetched_urls
 from ..const import (
     CONTENT_STATES,
-    EDITABLE_STATES,
-    FAILED_STATES,
     FOLLOWING_FIELDS,
     LEAVING_FIELDS,
     LETTER_TYPES,
-    OPEN_STATES,
     RECIPIENT_STATUSES,
     SEND_TYPE_CODES,
     STATES,
 )
-from ..tools import RELOAD, notification
-
-_logger = logging.getLogger(__name__)
-
-# A draft nobody touched for this long was abandoned (see ``_gc_abandoned_drafts``)
-DRAFT_RETENTION_DAYS = 30
 
 
 class Ar24Letter(models.Model):
@@ -35,7 +21,9 @@ class Ar24Letter(models.Model):
     The letter holds what is sent and what AR24 says of it; it guards who may write what (a user
     writes the content of his drafts, the module everything else). Sending, checking and
     following it at AR24 are done by ``ar24.letter.send``, ``ar24.letter.check`` and
-    ``ar24.letter.sync``, reached through the ``_ar24_*`` methods at the end of this class.
+    ``ar24.letter.sync``, reached through the ``_ar24_*`` methods at the end of this class; its
+    buttons and computes hand their work to ``ar24.letter.open`` (the send wizard),
+    ``ar24.letter.paper`` (deadline, paper fallback) and ``ar24.letter.list`` (the list's actions).
     """
 
     _name = "ar24.letter"
@@ -271,20 +259,7 @@ class Ar24Letter(models.Model):
 
     @api.depends("pdf_attachment_id", "attachment_ids")
     def _compute_page_count(self):
-        # counted once the letter's PDF is rendered (it is cleared when the content changes); an annex
-        # common to a batch is read once per batch
-        pages = {}
-
-        def count(attachment):
-            if attachment.id not in pages:
-                pages[attachment.id] = pdfcheck.page_count(attachment.with_context(bin_size=False).raw or b"") or 0
-            return pages[attachment.id]
-
-        for letter in self:
-            files = letter.pdf_attachment_id
-            if files:
-                files |= letter.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf")
-            letter.page_count = sum(count(attachment) for attachment in files)
+        self.env["ar24.letter.list"]._set_page_counts(self)
 
     @api.depends(
         "company_id.ar24_payment_method_id",
@@ -325,11 +300,7 @@ class Ar24Letter(models.Model):
 
     @api.depends("ag_date")
     def _compute_must_be_received_by(self):
-        for letter in self._ar24_following():
-            if letter.ag_date:
-                letter.must_be_received_by = rules.ag_convocation_deadline(letter.ag_date)
-            elif not letter.must_be_received_by:
-                letter.must_be_received_by = False
+        self.env["ar24.letter.paper"]._set_deadlines(self._ar24_following())
 
     @api.depends("send_type", "company_id.ar24_paper_transit_days", "must_be_received_by")
     def _compute_deadline_rule(self):
@@ -343,17 +314,10 @@ class Ar24Letter(models.Model):
             letter.deadline_at_risk = letter in at_risk
 
     def _search_deadline_at_risk(self, operator, value):
-        # near deadline and not yet presented (draft, waiting for OTP or AR24, or in error)
+        # near deadline and not yet presented (see ``ar24.letter.paper._at_risk_domain``)
         if operator not in ("in", "=") or value not in ({True}, [True], True):
             return NotImplemented
-        limit = fields.Date.context_today(self) + timedelta(
-            days=int(self.env["ir.config_parameter"].sudo().get_param("ar24_lre.deadline_warning_days", 7))
-        )
-        return [
-            ("must_be_received_by", "!=", False),
-            ("must_be_received_by", "<=", limit),
-            ("state", "in", ("draft", "to_valid", "waiting", "error")),
-        ]
+        return self.env["ar24.letter.paper"]._at_risk_domain()
 
     def _source_record(self):
         self.ensure_one()
@@ -440,103 +404,24 @@ class Ar24Letter(models.Model):
         return drafts._action_open_send_wizard()
 
     def action_cancel(self):
-        self.check_access("write")
-        # a letter waiting for its OTP code in Odoo is only uploaded: AR24 holds no letter yet; one
-        # AR24 holds (deposited outside Odoo and waiting for its code included) stays
-        not_cancelable = self.filtered(
-            lambda letter: letter.state not in EDITABLE_STATES or letter.ar24_id or letter.send_started_at
-        )
-        if not_cancelable:
-            raise UserError(
-                self.env._(
-                    "%(letters)s already left for AR24 and cannot be canceled.",
-                    letters=", ".join(not_cancelable.mapped("name")),
-                )
-            )
-        self.sudo().write({"state": "canceled", "send_queued": False})
+        """Cancel drafts that AR24 does not hold (see ``ar24.letter.list._cancel``)."""
+        return self.env["ar24.letter.list"]._cancel(self)
 
     def action_reset_draft(self):
-        self.check_access("write")
-        # a letter AR24 may hold (unknown outcome) stays in error until the reconciliation knows
-        self.filtered(
-            lambda letter: letter.state in ("error", "canceled") and not letter.ar24_id and not letter.send_started_at
-        ).sudo().write({"state": "draft", "error_code": False, "error_message": False})
+        """Letters in error or canceled, that AR24 does not hold, back to draft."""
+        return self.env["ar24.letter.list"]._reset_draft(self)
 
     def action_resend_paper(self):
         """Electronic letters that did not arrive leave again by paper, the selected ones only."""
-        failed = self.filtered(lambda letter: letter.state in FAILED_STATES)
-        others = self - failed
-        if others:
-            raise UserError(
-                self.env._(
-                    "Only refused, unclaimed or bounced letters can be resent by paper: %(letters)s.",
-                    letters=", ".join("%s (%s)" % (letter.name, dict(STATES)[letter.state]) for letter in others),
-                )
-            )
-        paper = self.create(
-            [
-                {
-                    "partner_id": letter.partner_id.id,
-                    "contact_id": letter.contact_id.id,
-                    "res_model": letter.res_model,
-                    "res_id": letter.res_id,
-                    "subject": letter.subject,
-                    "body": letter.body,
-                    "attachment_ids": [Command.set(letter.attachment_ids.ids)],
-                    "send_type": "lr_paper",
-                    "company_id": letter.company_id.id,
-                    "user_id": letter.user_id.id,  # the same sender: his AR24 account pays and signs
-                    "ag_date": letter.ag_date,
-                    "must_be_received_by": letter.must_be_received_by,
-                    "ref_dossier": letter.ref_dossier,
-                    "ref_client": letter.ref_client,
-                    "ref_facturation": letter.ref_facturation,
-                    "fallback_of_id": letter.id,
-                }
-                for letter in failed
-            ]
-        )
-        for letter, new in zip(failed, paper):
-            letter._message_log(body=self.env._("Resent by paper registered letter: %s", new.name))
-        action = paper._action_open_send_wizard()
-        action["context"]["default_send_type"] = "lr_paper"
-        return action
+        return self.env["ar24.letter.paper"]._resend(self)
 
     def action_ar24_refresh(self):
         """Read the letters' status at AR24 (list calls with paging, never one GET per letter)."""
-        letters = self.filtered("ar24_id") or self.search([("ar24_id", "!=", 0), ("state", "in", OPEN_STATES)])
-        letters.check_access("read")
-        # what AR24 says is written by the module: states, dates and proofs are not the user's to write
-        changed = self.env["ar24.letter.sync"]._sync_status(letters.sudo())
-        return notification(
-            self.env._("Registered letters"),
-            self.env._(
-                "Letters checked at AR24: %(count)s, changed: %(changed)s.", count=len(letters), changed=changed
-            ),
-            "success",
-            RELOAD,
-        )
+        return self.env["ar24.letter.list"]._refresh(self)
 
     def action_ar24_consent_refresh(self):
-        """LSC's "Mise à jour des consentements" on the list of letters: the consents of the letters'
-        recipients to the letters' entity, read from the address book of the letters' sender at AR24
-        (one paged reading per entity and sender, through the consent service of the contacts)."""
-        self.check_access("read")
-        Partner = self.env["res.partner"]
-        changed, skipped = Partner.browse(), []
-        for (company, sender), letters in self.grouped(lambda letter: (letter.company_id, letter.user_id)).items():
-            recipients = (letters.partner_id | letters.contact_id).with_company(company)
-            if not recipients:
-                continue
-            recipients._ar24_consent_check_access()
-            try:
-                result = recipients._ar24_consent_sync_from_ar24(partners=recipients, sender=sender)
-            except UserError as exc:  # one sender not linked, or AR24 unreachable: the others still go
-                skipped += [(partner, exc.args[0]) for partner in recipients]
-                continue
-            changed |= result["changed"]
-            skipped += result["skipped"] + [(p, self.env._("already up to date")) for p in result["unchanged"]]
-        return Partner._ar24_consent_notification(self.env._("Update LRE consents"), changed, skipped)
+        """LSC's "Mise à jour des consentements": the consents of the letters' recipients, read at AR24."""
+        return self.env["ar24.letter.list"]._consent_refresh(self)
 
     def action_print_consumption(self):
         """The consumption summary of these letters, per entity and month, as a PDF."""
@@ -560,62 +445,15 @@ class Ar24Letter(models.Model):
         record's own PDF. Nothing is created here: the wizard holds one row per record and creates
         the letters when the user sends (Cancel leaves nothing behind).
         """
-        records.check_access("read")
-        # the wizard keeps them in a JSON field (dates as ISO strings, which the letter's fields read back)
-        values = json.loads(json.dumps(values, default=str))
-        context = {
-            "ar24_res_model": records._name,
-            "ar24_res_ids": records.ids,
-            "ar24_partner_field": partner_field,
-            "ar24_letter_values": values,
-            "dialog_size": "extra-large",
-        }
-        if template:
-            context["default_template_id"] = template.id
-        return {
-            "type": "ir.actions.act_window",
-            "name": template._ar24_action_name(self.env.lang or "en_US")
-            if template
-            else self.env._("Send as registered letter"),
-            "res_model": "ar24.send.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": context,
-        }
+        return self.env["ar24.letter.open"]._from_records(records, partner_field, template, values)
 
     def _action_open_send_wizard(self, composition=False):
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Send as registered letter"),
-            "res_model": "ar24.send.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "active_model": "ar24.letter",
-                "active_ids": self.ids,
-                "dialog_size": "extra-large",
-                "default_composition": composition,
-            },
-        }
+        return self.env["ar24.letter.open"]._on_letters(self, composition)
 
     @api.autovacuum
     def _gc_abandoned_drafts(self):
-        """Drafts nobody touched for ``DRAFT_RETENTION_DAYS`` days go: the send wizard creates letters only
-        when they are sent, but a paper resend, another module or a script may leave drafts nobody sends."""
-        limit = fields.Datetime.now() - timedelta(days=DRAFT_RETENTION_DAYS)
-        drafts = self.sudo().search(
-            [
-                ("state", "=", "draft"),
-                ("write_date", "<", limit),
-                ("send_queued", "=", False),
-                ("ar24_id", "=", 0),
-                ("send_started_at", "=", False),
-                ("deposited_outside", "=", False),
-            ]
-        )
-        drafts.unlink()
-        if drafts:
-            _logger.info("%d registered letter drafts untouched for %d days deleted", len(drafts), DRAFT_RETENTION_DAYS)
+        """Drafts nobody touched for a month go (see ``ar24.letter.list``)."""
+        return self.env["ar24.letter.list"]._gc_abandoned_drafts()
 
     # ------------------------------------------------------------------ API for other modules
     # The send engine (``ar24.letter.send``), the checks (``ar24.letter.check``) and the status

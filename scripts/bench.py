@@ -279,12 +279,7 @@ def run_odoo(emulator, quick, keep_db):
         return figures
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            server_log.close()
+            stop_server(server, server_log)
         if not keep_db:
             drop_db()
 
@@ -449,13 +444,18 @@ def servers_throughput(emulator, conf, letters):
         finally:
             controls.faults(latency_ms=0)
             for process, log in servers:
-                process.terminate()
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                log.close()
+                stop_server(process, log)
     return {"letters": letters, "seconds": results, "per_job": per_job}
+
+
+def stop_server(process, log):
+    """Stop an Odoo server of the bench (killed when it does not stop within 20 s) and close its log."""
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
 
 
 def psql(query, db=None):
@@ -489,6 +489,18 @@ def servers_table(table, servers, latency):
     )
 
 
+def flat_queries(table, label, sizes, queries):
+    """The row that checks ``queries`` (one per batch size) stay flat: those of the largest batch over
+    those of the smallest; ``label`` is given both sizes."""
+    ratio = queries[-1] / queries[0]
+    table.row(
+        label % (sizes[-1], sizes[0]),
+        "%.2fx" % ratio,
+        "<= %.1fx (flat in N)" % TARGETS["queries_flat"],
+        ratio <= TARGETS["queries_flat"],
+    )
+
+
 def odoo_table(table, figures):
     sizes = sorted(figures.get("sizes", {}), key=int)
     latency = figures.get("latency_ms", LATENCY_MS) / 1000.0
@@ -502,27 +514,15 @@ def odoo_table(table, figures):
         )
         table.row("letters", head)
         queries = [f["wizard"]["queries"] for f in per]
-        ratio = queries[-1] / queries[0]
         table.row("wizard: SQL queries", "  ".join("%8d" % q for q in queries))
-        table.row(
-            "wizard: queries %s / %s letters" % (sizes[-1], sizes[0]),
-            "%.2fx" % ratio,
-            "<= %.1fx (flat in N)" % TARGETS["queries_flat"],
-            ratio <= TARGETS["queries_flat"],
-        )
+        flat_queries(table, "wizard: queries %s / %s letters", sizes, queries)
         table.row("wizard: time", "  ".join("%8s" % seconds(f["wizard"]["seconds"]) for f in per))
         table.row("wizard: compatible letters", "  ".join("%8d" % f["wizard"]["counts"][1] for f in per))
         contacts = [f["contacts"] for f in per if "contacts" in f]
         if len(contacts) == len(per):
             queries = [c["queries"] for c in contacts]
-            ratio = queries[-1] / queries[0]
             table.row("wizard from contacts: SQL queries", "  ".join("%8d" % q for q in queries))
-            table.row(
-                "wizard from contacts: queries %s / %s" % (sizes[-1], sizes[0]),
-                "%.2fx" % ratio,
-                "<= %.1fx (flat in N)" % TARGETS["queries_flat"],
-                ratio <= TARGETS["queries_flat"],
-            )
+            flat_queries(table, "wizard from contacts: queries %s / %s", sizes, queries)
             table.row("wizard from contacts: AR24 calls", "  ".join("%8d" % c["ar24_calls"] for c in contacts))
             table.row("wizard from contacts: time", "  ".join("%8s" % seconds(c["seconds"]) for c in contacts))
             table.row("wizard from contacts: compatible", "  ".join("%8d" % c["counts"][1] for c in contacts))
@@ -672,14 +672,7 @@ def documents_table(table, documents):
     for run, label in (("first", "opening (reports rendered)"), ("kept", "renderings kept")):
         table.row("%s: SQL queries" % label, "  ".join("%8d" % f[run]["queries"] for f in per))
         table.row("%s: time" % label, "  ".join("%8s" % seconds(f[run]["seconds"]) for f in per))
-    kept = [f["kept"]["queries"] for f in per]
-    ratio = kept[-1] / kept[0]
-    table.row(
-        "renderings kept: queries %s / %s" % (sizes[-1], sizes[0]),
-        "%.2fx" % ratio,
-        "<= %.1fx (flat in N)" % TARGETS["queries_flat"],
-        ratio <= TARGETS["queries_flat"],
-    )
+    flat_queries(table, "renderings kept: queries %s / %s", sizes, [f["kept"]["queries"] for f in per])
     first = [f["first"] for f in per]
     table.row(
         "opening: queries added per document",

@@ -147,25 +147,27 @@ odoo_tier() {
     fi
     echo "pytest-odoo: $pt"
 
+    # server_script <script> <label>: one of the scripts that run real Odoo servers on this database; its
+    # last lines are in $out; passed when they say "<label>: passed" (counted either way)
+    local out
+    server_script() {
+        out=$("$PYTHON" "scripts/$1" "$conf" "$db" 2>&1 | tail -5)
+        echo "$out"
+        case "$out" in
+            *"$2: passed"*) count 1 0; return 0 ;;
+            *) count 0 1; STATUS=1; dropdb --if-exists "$db" >/dev/null 2>&1; return 1 ;;
+        esac
+    }
+
     note "odoo tier 3/4: crash test (kill -9 of a real Odoo server mid-batch, restart, exactly once at AR24)"
-    local crash
-    crash=$("$PYTHON" scripts/crash_test.py "$conf" "$db" 2>&1 | tail -5)
-    echo "$crash"
-    case "$crash" in
-        *"crash test: passed"*) count 1 0 ;;
-        *) RESULT[odoo]="FAILED: crash test ($crash)"; count 0 1; STATUS=1
-           dropdb --if-exists "$db" >/dev/null 2>&1; return 0 ;;
-    esac
+    server_script crash_test.py "crash test" || { RESULT[odoo]="FAILED: crash test ($out)"; return 0; }
 
     note "odoo tier 3b: two servers, one queue (two Odoo servers send and sync the same letters, a third killed with -9)"
-    local two
-    two=$("$PYTHON" scripts/two_servers_test.py "$conf" "$db" 2>&1 | tail -5)
-    echo "$two"
-    case "$two" in
-        *"two servers: passed"*) RESULT[two]="passed${two#*two servers: passed}"; count 1 0 ;;
-        *) RESULT[two]="FAILED${two#*two servers: FAILED}"; RESULT[odoo]="FAILED: two servers ($two)"; count 0 1; STATUS=1
-           dropdb --if-exists "$db" >/dev/null 2>&1; return 0 ;;
-    esac
+    if server_script two_servers_test.py "two servers"; then
+        RESULT[two]="passed${out#*two servers: passed}"
+    else
+        RESULT[two]="FAILED${out#*two servers: FAILED}"; RESULT[odoo]="FAILED: two servers ($out)"; return 0
+    fi
 
     if [ -n "$unit_failed" ]; then
         dropdb --if-exists "$db" >/dev/null 2>&1; return 0

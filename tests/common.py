@@ -1,20 +1,51 @@
 """Shared set-up of the module's Odoo tests: a real AR24 emulator on loopback, users per group."""
 
+import base64
 import contextlib
+import json
 import logging
+import os
+import tempfile
+import unittest
+from unittest.mock import patch
 
 import pyotp
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tests.common import ChromeBrowser, _find_executable
 from odoo.tools import convert_file
+from odoo.tools.translate import TranslationImporter
 
+from ..ar24.client import AR24Client
 from ..ar24.emulator import EmulatorApp
 from ..ar24.emulator.controls import EmulatorControls
 from ..ar24.pdf import make_pdf
 
+MODULE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FR = "fr_FR"
+SCREENSHOT = "ar24_lre screenshot: "
 TOKEN = "odoo-test-token"
 PRIVATE_KEY = "odoo-test-private-key"
+# The tests' co-owners live in the building of the office's co-ownership (a paper letter needs the address)
+ADDRESS = {"street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphaël"}
+LETTER_USERS = "base.group_user,ar24_lre.group_ar24_user"
+LETTER_MANAGERS = "base.group_user,ar24_lre.group_ar24_manager"
+
+
+def co_owner(env, name, email=False, **values):
+    """A contact who lives in the co-ownership's building, in France."""
+    return env["res.partner"].create(dict(ADDRESS, country_id=env.ref("base.fr").id, name=name, email=email, **values))
+
+
+def consented(email):
+    """A contact's values once he accepted this entity's LRE at ``email``."""
+    return {"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": email}
+
+
+def letter_user(env, login, name, email, groups=LETTER_USERS, **values):
+    """A user of the registered letters (``groups``: LETTER_MANAGERS for a manager)."""
+    return new_test_user(env, login=login, name=name, email=email, groups=groups, **values)
 
 
 @contextlib.contextmanager
@@ -37,6 +68,77 @@ def load_mise_en_demeure_demo(env):
     demeure" template bound to the model's Actions menu, as ``make demo`` installs them (the test
     databases have no demo data). Loaded in superuser mode, as Odoo loads demo data."""
     convert_file(env, "ar24_lre", "data/ar24_demo_mise_en_demeure.xml", {}, mode="init", noupdate=True)
+
+
+def chrome_or_fail(case):
+    """Odoo skips browser tests silently when Chrome is missing; ``make test`` must not."""
+    try:
+        return _find_executable()
+    except unittest.SkipTest:
+        if not os.environ.get("AR24_REQUIRE_BROWSER"):
+            raise
+    case.fail(
+        "No Chrome/Chromium executable found (google-chrome, chromium, chromium-browser): the browser tour of "
+        "ar24_lre cannot run. Install one (Debian: apt-get install chromium) or unset AR24_REQUIRE_BROWSER "
+        "(set by make test) to let Odoo skip the tour."
+    )
+
+
+def screenshots_to(directory):
+    """While active, the tours' screenshot steps save the page as ``directory``/<name>.png.
+
+    The tour logs ``ar24_lre screenshot: <name>`` and waits; the page is captured through the
+    DevTools protocol, then ``body[data-ar24-shot=<name>]`` lets the tour go on.
+    """
+    original = ChromeBrowser._handle_console
+
+    def handle_console(browser, type, args=None, stackTrace=None, **kw):  # pylint: disable=redefined-builtin
+        message = str(browser._from_remoteobject(args[0])) if args else ""
+        if type == "log" and message.startswith(SCREENSHOT):
+            name = message[len(SCREENSHOT) :].strip()
+
+            def save(future):
+                try:
+                    data = future.result(timeout=0)["data"]
+                    with open(os.path.join(directory, "%s.png" % name), "wb") as file:
+                        file.write(base64.b64decode(data))
+                finally:
+                    browser._websocket_send(
+                        "Runtime.evaluate",
+                        params={"expression": "document.body.dataset.ar24Shot = %s" % json.dumps(name)},
+                    )
+
+            browser._websocket_send("Page.captureScreenshot", with_future=True).add_done_callback(save)
+        return original(browser, type, args=args, stackTrace=stackTrace, **kw)
+
+    os.makedirs(directory, exist_ok=True)
+    return patch.object(ChromeBrowser, "_handle_console", handle_console)
+
+
+def load_french(env):
+    """French for a French property manager: the language, and the module's terms exactly as
+    ``i18n/fr.po`` writes them (see ``_load_french_as_written``)."""
+    env["res.lang"]._activate_lang(FR)
+    env["ir.module.module"]._load_module_terms(["ar24_lre"], [FR], overwrite=True)
+    _load_french_as_written(env)
+
+
+def _load_french_as_written(env):
+    """The module's French exactly as ``i18n/fr.po`` writes it.
+
+    Odoo reads a .po file merged with the template (.pot) next to it and ignores the entries the
+    template does not have yet: those of strings added since the template was last exported (it is
+    exported again when the strings settle). The tours read the screens with all of them.
+    """
+    path = os.path.join(MODULE, "i18n", "fr.po")
+    with open(path, "rb") as source, tempfile.NamedTemporaryFile(suffix=".fr") as copy:
+        copy.write(source.read())
+        copy.flush()
+        copy.seek(0)
+        importer = TranslationImporter(env.cr, verbose=False)
+        importer.load(copy, "po", FR)
+        importer.save(overwrite=True)
+    env.invalidate_all()
 
 
 class AR24Mixin:
@@ -66,34 +168,19 @@ class AR24Mixin:
         cls.controls = EmulatorControls(cls.emulator.base_url)
         cls.company = cls.env.company
         cls.company.write(
-            {
-                "name": "Syndic Crypto",
-                "street": "32 rue du Septentrion",
-                "zip": "83700",
-                "city": "Saint-Raphaël",
-                "country_id": cls.env.ref("base.fr").id,
-                "company_registry": "123 456 782 00010",
-                "phone": "04 94 12 34 56",
-                "ar24_environment": "custom",
-                "ar24_api_url": cls.emulator.api_url,
-                "ar24_token": TOKEN,
-                "ar24_private_key": PRIVATE_KEY,
-            }
+            dict(
+                ADDRESS,
+                name="Syndic Crypto",
+                country_id=cls.env.ref("base.fr").id,
+                company_registry="123 456 782 00010",
+                phone="04 94 12 34 56",
+                **cls._emulator_settings(),
+            )
         )
-        cls.ar24_manager = new_test_user(
-            cls.env,
-            login="ar24_manager",
-            name="Jeff Lechef",
-            email="jeff@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_manager",
+        cls.ar24_manager = letter_user(
+            cls.env, "ar24_manager", "Jeff Lechef", "jeff@syndic.example.com", groups=LETTER_MANAGERS
         )
-        cls.ar24_user = new_test_user(
-            cls.env,
-            login="ar24_user",
-            name="Alain Joly",
-            email="alain@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
+        cls.ar24_user = letter_user(cls.env, "ar24_user", "Alain Joly", "alain@syndic.example.com")
         cls.employee = new_test_user(cls.env, login="employee", name="Emma Ployee", groups="base.group_user")
         cls._render_letters_for_real()
 
@@ -105,6 +192,49 @@ class AR24Mixin:
         # the report's style sheets come from this Odoo server, which the test's open transaction
         # would block: nothing listens there, the letter is rendered without them
         cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+
+    @classmethod
+    def _emulator_settings(cls):
+        """An entity's AR24 settings that reach this class's emulator."""
+        return {
+            "ar24_environment": "custom",
+            "ar24_api_url": cls.emulator.api_url,
+            "ar24_token": TOKEN,
+            "ar24_private_key": PRIVATE_KEY,
+        }
+
+    @classmethod
+    def _coownership(cls, method="Copro A", **values):
+        """This entity as a co-ownership (``values`` added) whose webhooks reach nobody (the tests read
+        AR24 themselves). Its letters are charged to its own payment method named ``method`` (returned),
+        unless ``method`` is None."""
+        cls.company.write(dict({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"}, **values))
+        if method is None:
+            return None
+        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
+            {"name": method, "slug": "stripe-47146"}
+        )
+        return cls.company.ar24_payment_method_id
+
+    def lost_answer(self, partner, **values):
+        """An avis électronique of ``ar24_user`` to ``partner`` that AR24 took but whose answer was lost:
+        Odoo does not know its number (``unknown_outcome``), the reconciliation will."""
+        letter = self.env["ar24.letter"].create(
+            dict(
+                {
+                    "partner_id": partner.id,
+                    "subject": "Convocation AG",
+                    "body": "<p>AG du 4 avril</p>",
+                    "send_type": "ae",
+                    "user_id": self.ar24_user.id,
+                },
+                **values,
+            )
+        )
+        self.controls.faults(script=[{"route": "send_mail", "kind": "drop_after"}])
+        letter._ar24_send()
+        self.assertRecordValues(letter, [{"state": "error", "error_code": "unknown_outcome", "ar24_id": 0}])
+        return letter
 
     @classmethod
     def _emulator_state(cls):
@@ -124,6 +254,33 @@ class AR24Mixin:
         methods.search([("slug", "in", info["payment_methods"]), ("user_id", "=", False)]).user_id = user
         info["otp"] = lambda: pyotp.TOTP(info["totp_secret"]).now()
         return info
+
+    def link_identified_sender(self, user, **options):
+        """``link_sender``, and AR24 has verified the user's identity: he may send the qualified LRE."""
+        info = self.link_sender(user, **options)
+        user.sudo().ar24_identity_verified = True
+        return info
+
+    def outside(self):
+        """The letters deposited at AR24 outside Odoo that the status job brought in."""
+        return self.env["ar24.letter"].search([("deposited_outside", "=", True)], order="ar24_id")
+
+    def assertReconciledNotImported(self, letter):
+        """The status job lists the letters AR24 holds: ``letter``, whose answer was lost, carries Odoo's
+        own file and is left to the reconciliation, which gives it its AR24 number (one letter with it)."""
+        self.env["ar24.letter.sync"]._cron_sync_status()
+        self.assertFalse(self.outside(), "a letter carrying Odoo's own file is Odoo's: left to the reconciliation")
+        self.env["ar24.letter.send"]._cron_reconcile()
+        self.assertTrue(letter.ar24_id)
+        self.assertEqual(self.env["ar24.letter"].search_count([("ar24_id", "=", letter.ar24_id)]), 1)
+
+    def deposit_at_ar24(self, id_user, product, email, content, firstname="Denise", lastname="Aloxe", **params):
+        """A letter the sender ``id_user`` deposits at AR24 with another tool (AR24's web app, another
+        software), as AR24 answers it: Odoo knows nothing of it until the status job lists it."""
+        client = AR24Client(self.emulator.api_url, TOKEN, PRIVATE_KEY)
+        return client.send_mail(
+            id_user, product, to_email=email, to_firstname=firstname, to_lastname=lastname, content=content, **params
+        )
 
     def link_payment(self, user, company=None):
         """``user`` imports his AR24 payment methods and charges ``company``'s letters to his first one."""
@@ -155,13 +312,7 @@ class TrustCase(AR24Case):
         cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
             {"name": "Copro A", "slug": "stripe-47146"}
         )
-        cls.colleague = new_test_user(
-            cls.env,
-            login="ar24_colleague",
-            name="Paul Rival",
-            email="paul@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
+        cls.colleague = letter_user(cls.env, "ar24_colleague", "Paul Rival", "paul@syndic.example.com")
         cls.denise = cls.env["res.partner"].create({"name": "Denise Aloxe", "email": "denise@example.org"})
         # a professional needs no LRE consent: the qualified LRE tests are about who acts
         cls.plumber = cls.env["res.partner"].create(
@@ -219,13 +370,21 @@ class TrustCase(AR24Case):
         self.assertEqual(len(letter.proof_attachment_ids), 2)
         return letter
 
+    def _unreadable_method(self, company, reader, **values):
+        """A payment method of ``company`` (another office) that ``reader`` cannot read."""
+        method = self.env["ar24.payment.method"].create(dict({"name": "Copro B", "slug": "stripe-2"}, **values))
+        company.ar24_payment_method_id = method
+        with self.assertRaises(AccessError):
+            method.with_user(reader).read(["slug"])
+        return method
+
     def _other_office_manager(self):
         """A registered-letter manager of another company of the same database."""
         other_company = self.env["res.company"].create({"name": "Cabinet Concurrent"})
         return new_test_user(
             self.env,
             login="outsider",
-            groups="base.group_user,ar24_lre.group_ar24_manager",
+            groups=LETTER_MANAGERS,
             company_id=other_company.id,
             company_ids=[(6, 0, other_company.ids)],
         )
@@ -245,3 +404,31 @@ class TrustCase(AR24Case):
         with contextlib.suppress(AccessError, UserError, ValidationError), self.env.cr.savepoint():
             self.env.cr.clear()
             yield
+
+
+class AR24TourCase(AR24HttpCase):
+    """The browser tours of static/tests/tours/, clicked by ``ar24_user`` in headless Chromium."""
+
+    @contextlib.contextmanager
+    def browser(self):
+        """Chromium must be there (see ``chrome_or_fail``); with AR24_TOUR_SCREENSHOTS (a folder of the
+        module, such as static/description/screenshots), the tours' screenshots are saved there."""
+        chrome_or_fail(self)
+        directory = os.environ.get("AR24_TOUR_SCREENSHOTS")
+        if not directory:
+            yield
+            return
+        with screenshots_to(os.path.join(MODULE, directory)):
+            yield
+
+    def run_tour(self, url, name, timeout=180, **storage):
+        """Start tour ``name`` at ``url`` with ``storage`` put in the page's sessionStorage first (and the
+        screenshots asked for, when AR24_TOUR_SCREENSHOTS is set)."""
+        if os.environ.get("AR24_TOUR_SCREENSHOTS"):
+            storage["ar24_lre_tour_screenshots"] = "1"
+        options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False, "startUrl": url}
+        code = "".join(
+            "sessionStorage.setItem(%s, %s); " % (json.dumps(key), json.dumps(value)) for key, value in storage.items()
+        )
+        code += "odoo.startTour(%s, %s);" % (json.dumps(name), json.dumps(options))
+        self.start_tour(url, name, login="ar24_user", timeout=timeout, code=code)

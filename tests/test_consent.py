@@ -4,11 +4,11 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged, users
+from odoo.tests import Form, tagged, users
 from odoo.tools import mute_logger
 
 from ..ar24.client import AR24Client
-from .common import AR24Case
+from .common import AR24Case, letter_user
 
 ADD = "action_ar24_consent_add"
 REMOVE = "action_ar24_consent_remove"
@@ -408,13 +408,7 @@ class TestConsent(AR24Case):
         """A run cut by the time limit (``_commit_progress`` answers 0) stops after the account it was
         on; the next run starts with the accounts read least recently, so every account gets its turn
         however often the job is cut."""
-        clerk = new_test_user(
-            self.env,
-            login="ar24_clerk",
-            name="Clara Clerc",
-            email="clara@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
+        clerk = letter_user(self.env, "ar24_clerk", "Clara Clerc", "clara@syndic.example.com")
         accounts = {
             str(info["id_user"]): user
             for user, info in (

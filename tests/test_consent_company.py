@@ -15,7 +15,7 @@ from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..ar24.client import AR24Client
-from .common import PRIVATE_KEY, TOKEN, AR24Case
+from .common import AR24Case, co_owner, letter_user
 
 NO_CONSENT = "LRE consent not valid (no consent)"
 PROOF = b"%PDF-1.4 proof of consent"
@@ -28,35 +28,24 @@ class TestConsentPerCompany(AR24Case):
         super().setUpClass()
         cls.company.ar24_is_coownership = True
         cls.company_b = cls.env["res.company"].create(
-            {
-                "name": "Gérance Septentrion (tests)",
-                "country_id": cls.env.ref("base.fr").id,
-                "ar24_environment": "custom",
-                "ar24_api_url": cls.emulator.api_url,
-                "ar24_token": TOKEN,
-                "ar24_private_key": PRIVATE_KEY,
-                "ar24_is_coownership": True,
-            }
+            dict(
+                cls._emulator_settings(),
+                name="Gérance Septentrion (tests)",
+                country_id=cls.env.ref("base.fr").id,
+                ar24_is_coownership=True,
+            )
         )
         # the users of one entity; an office manager who works for both
-        cls.user_b = new_test_user(
+        cls.user_b = letter_user(
             cls.env,
-            login="user_b",
-            name="Bruno Bsyndic",
-            email="bruno@gerance.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
+            "user_b",
+            "Bruno Bsyndic",
+            "bruno@gerance.example.com",
             company_id=cls.company_b.id,
             company_ids=[(6, 0, cls.company_b.ids)],
         )
-        Partner = cls.env["res.partner"]
-        address = {
-            "street": "32 rue du Septentrion",
-            "zip": "83700",
-            "city": "Saint-Raphaël",
-            "country_id": cls.env.ref("base.fr").id,
-        }
-        cls.denise = Partner.create(dict(address, name="Denise Aloxe", email="denise@example.org"))
-        cls.gerard = Partner.create(dict(address, name="Gérard Lot", email="gerard@example.org"))
+        cls.denise = co_owner(cls.env, "Denise Aloxe", "denise@example.org")
+        cls.gerard = co_owner(cls.env, "Gérard Lot", "gerard@example.org")
 
     def setUp(self):
         super().setUp()
@@ -316,8 +305,7 @@ class TestConsentEmailRule(AR24Case):
 
     def setUp(self):
         super().setUp()
-        self.sender = self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.sender = self.link_identified_sender(self.ar24_user)
         self.company.ar24_payment_method_id = self.env["ar24.payment.method"].create(
             {"name": "A", "slug": self.sender["payment_methods"][0], "user_id": self.ar24_user.id}
         )

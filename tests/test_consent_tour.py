@@ -2,14 +2,13 @@
 
 from odoo.tests import tagged
 
-from .common import AR24HttpCase
-from .test_tour import _chrome_or_fail
+from .common import AR24HttpCase, chrome_or_fail
 
 
 @tagged("post_install", "-at_install")
 class TestConsentTour(AR24HttpCase):
     def test_contact_consents_open_with_history_and_proof(self):
-        _chrome_or_fail(self)
+        chrome_or_fail(self)
         self.link_sender(self.ar24_user)
         denise = self.env["res.partner"].create({"name": "Denise Aloxe", "email": "denise@example.org"})
         denise.with_user(self.ar24_user).action_ar24_consent_add()

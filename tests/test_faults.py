@@ -18,7 +18,7 @@ class TestFaults(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
+        cls._coownership(method=None)
         cls.env["ir.config_parameter"].sudo().set_param("ar24_lre.max_retries", 3)
         cls.partners = cls.env["res.partner"].create(
             [

@@ -14,6 +14,7 @@ from odoo.tests import Form, TransactionCase, freeze_time, tagged
 from ..ar24 import rules
 from ..ar24.errors import AR24ApiError
 from ..tools import ar24_error_text
+from .common import co_owner
 
 FR = "fr_FR"
 
@@ -249,15 +250,7 @@ class TestFrench(TransactionCase):
 
     # ------------------------------------------------------------------ (c) Python messages
     def test_send_wizard_message_in_french(self):
-        partner = self.env["res.partner"].create(
-            {
-                "name": "Jeannine Meursault",
-                "street": "32 rue du Septentrion",
-                "zip": "83700",
-                "city": "Saint-Raphaël",
-                "country_id": self.env.ref("base.fr").id,
-            }
-        )
+        partner = co_owner(self.env, "Jeannine Meursault")
         letter = self.env["ar24.letter"].create({"partner_id": partner.id, "subject": "Convocation AG"})
         self.assertEqual(
             self.env["ar24.letter.check"]._recipient_email(letter.with_env(self.en)), (None, "No e-mail address")

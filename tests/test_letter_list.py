@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 from lxml import etree
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..ar24 import crypto
-from ..ar24.client import AR24Client
-from .common import PRIVATE_KEY, TOKEN, AR24Case
+from .common import AR24Case, letter_user
 
 
 @tagged("post_install", "-at_install")
@@ -22,18 +21,9 @@ class TestLetterList(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
-            {"name": "Copro A", "slug": "stripe-47146"}
-        )
+        cls._coownership()
         cls.denise = cls.env["res.partner"].create({"name": "Denise Aloxe", "email": " Denise@Example.ORG"})
-        cls.colleague = new_test_user(
-            cls.env,
-            login="ar24_colleague",
-            name="Paul Collegue",
-            email="paul@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
+        cls.colleague = letter_user(cls.env, "ar24_colleague", "Paul Collegue", "paul@syndic.example.com")
 
     def setUp(self):
         super().setUp()
@@ -41,25 +31,13 @@ class TestLetterList(AR24Case):
         self.Letter = self.env["ar24.letter"]
         self.Sync = self.env["ar24.letter.sync"]
 
-    def another_tool(self):
-        """AR24's web app, or another software using the sender's account: deposits at AR24 directly."""
-        return AR24Client(self.emulator.api_url, TOKEN, PRIVATE_KEY)
-
     def deposit(self, product, email, firstname="Denise", lastname="Aloxe", **params):
-        mail = self.another_tool().send_mail(
-            self.sender["id_user"],
-            product,
-            to_email=email,
-            to_firstname=firstname,
-            to_lastname=lastname,
-            content="Appel de fonds du 2e trimestre",
-            **params,
+        """AR24's web app, or another software using the sender's account: deposits at AR24 directly."""
+        mail = self.deposit_at_ar24(
+            self.sender["id_user"], product, email, "Appel de fonds du 2e trimestre", firstname, lastname, **params
         )
         self.assertEqual(mail["status"], "waiting", "deposited and identified: AR24 sends it")
         return mail
-
-    def outside(self):
-        return self.Letter.search([("deposited_outside", "=", True)], order="ar24_id")
 
     # ------------------------------------------------------------------ letters made elsewhere
     def test_letters_made_at_ar24_appear_after_a_sync_with_their_states_dates_and_proofs(self):
@@ -188,24 +166,9 @@ class TestLetterList(AR24Case):
             letter.with_user(self.colleague).read(["subject"])
 
     def test_a_letter_odoo_sent_whose_answer_was_lost_is_reconciled_not_imported(self):
-        letter = self.Letter.create(
-            {
-                "partner_id": self.denise.id,
-                "subject": "Convocation AG",
-                "body": "<p>AG du 4 avril</p>",
-                "send_type": "ae",
-                "user_id": self.ar24_user.id,
-            }
-        )
-        self.controls.faults(script=[{"route": "send_mail", "kind": "drop_after"}])
-        letter._ar24_send()
-        self.assertRecordValues(letter, [{"state": "error", "error_code": "unknown_outcome", "ar24_id": 0}])
+        letter = self.lost_answer(self.denise)
         # AR24 took it (waiting, then sent): the status job lists it among the sender's letters
-        self.Sync._cron_sync_status()
-        self.assertFalse(self.outside(), "Odoo's own file: left to the reconciliation")
-        self.env["ar24.letter.send"]._cron_reconcile()
-        self.assertTrue(letter.ar24_id)
-        self.assertEqual(self.Letter.search_count([("ar24_id", "=", letter.ar24_id)]), 1)
+        self.assertReconciledNotImported(letter)
         self.assertEqual(len(self.controls.calls("send_mail")), 1, "sent once")
 
     def test_a_simple_registered_email_is_never_drafted_in_odoo(self):

@@ -1,56 +1,26 @@
 """'Envoyer en AR' from any document in a real browser, in French: the demo's "Mise en demeure" bound to the
 Actions menu of its unpaid calls for funds (static/tests/tours/ar24_notice_tour.js)."""
 
-import os
-from contextlib import nullcontext
-
 from odoo.tests import tagged
 
-from .common import AR24HttpCase, load_mise_en_demeure_demo
-from .test_letter_list_tour import _load_french_as_written
-from .test_tour import _chrome_or_fail, _screenshots_to
-
-FR = "fr_FR"
+from .common import FR, AR24TourCase, co_owner, consented, load_french, load_mise_en_demeure_demo
 
 
 @tagged("post_install", "-at_install")
-class TestNoticeTour(AR24HttpCase):
+class TestNoticeTour(AR24TourCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "ar24_is_coownership": True,
-                "ar24_webhook_base_url": "http://127.0.0.1:9",
-                "ar24_default_send_type": "lre_eidas",
-            }
-        )
+        cls._coownership(method=None, ar24_default_send_type="lre_eidas")
         # a French property manager; the demo is loaded once French is there, as make demo does: the
         # action it binds is named in every language of the database
-        cls.env["res.lang"]._activate_lang(FR)
-        cls.env["ir.module.module"]._load_module_terms(["ar24_lre"], [FR], overwrite=True)
-        _load_french_as_written(cls.env)
+        load_french(cls.env)
         cls.ar24_user.sudo().lang = FR
         load_mise_en_demeure_demo(cls.env)
-        address = {
-            "street": "32 rue du Septentrion",
-            "zip": "83700",
-            "city": "Saint-Raphaël",
-            "country_id": cls.env.ref("base.fr").id,
-        }
+        cls.denise = co_owner(cls.env, "Denise Aloxe", "denise@example.org", **consented("denise@example.org"))
+        cls.bernard = co_owner(cls.env, "Bernard Atrillon", "bernard@example.org")
+        cls.marie = co_owner(cls.env, "Marie Rolin")
         Partner = cls.env["res.partner"]
-        cls.denise = Partner.create(
-            dict(
-                address,
-                name="Denise Aloxe",
-                email="denise@example.org",
-                ar24_consent=True,
-                ar24_consent_state="accepted",
-                ar24_consent_email="denise@example.org",
-            )
-        )
-        cls.bernard = Partner.create(dict(address, name="Bernard Atrillon", email="bernard@example.org"))
-        cls.marie = Partner.create(dict(address, name="Marie Rolin"))
         cls.calls = cls.env["x_ar24_appel_fonds"].create(
             [
                 {"x_name": "Appel de fonds T1 2027 - lot %s" % lot, "x_partner_id": partner.id, "x_lot": lot}
@@ -61,20 +31,12 @@ class TestNoticeTour(AR24HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.sender = self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.sender = self.link_identified_sender(self.ar24_user)
         self.link_payment(self.ar24_user)
 
     def test_mise_en_demeure_from_the_unpaid_calls_for_funds(self):
-        _chrome_or_fail(self)
-        directory = os.environ.get("AR24_TOUR_SCREENSHOTS")
-        if directory:
-            directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), directory)
-        url = "/odoo/action-ar24_lre.demo_action_appel_fonds"
-        code = "sessionStorage.setItem('ar24_lre_tour_screenshots', '1'); " if directory else ""
-        code += "odoo.startTour('ar24_lre_notice_tour', {stepDelay: 0, keepWatchBrowser: false, debug: false});"
-        with _screenshots_to(directory) if directory else nullcontext():
-            self.start_tour(url, "ar24_lre_notice_tour", login="ar24_user", timeout=240, code=code)
+        with self.browser():
+            self.run_tour("/odoo/action-ar24_lre.demo_action_appel_fonds", "ar24_lre_notice_tour", timeout=240)
         lot3, lot9, lot14 = self.calls
         self.assertEqual(lot14.x_partner_id, self.marie, "the co-owner set from the error summary")
         Letter = self.env["ar24.letter"]

@@ -15,10 +15,7 @@ class TestOtpAndStatus(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
-            {"name": "Copro A", "slug": "stripe-47146"}
-        )
+        cls._coownership()
         cls.owners = cls.env["res.partner"].create(
             [{"name": "Owner %s" % i, "email": "owner%s@example.org" % i, "is_company": True} for i in range(3)]
         )
@@ -28,8 +25,7 @@ class TestOtpAndStatus(AR24Case):
 
     def setUp(self):
         super().setUp()
-        self.sender = self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.sender = self.link_identified_sender(self.ar24_user)
 
     def _to_valid(self, partners=None):
         letters = (

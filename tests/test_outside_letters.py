@@ -12,9 +12,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..ar24 import crypto
-from ..ar24.client import AR24Client
 from ..ar24.pdf import make_pdf
-from .common import PRIVATE_KEY, TOKEN, AR24Case
+from .common import AR24Case
 
 
 @tagged("post_install", "-at_install")
@@ -22,35 +21,21 @@ class TestOutsideLetters(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
-            {"name": "Copro A", "slug": "stripe-47146"}
-        )
+        cls._coownership()
         cls.denise = cls.env["res.partner"].create({"name": "Denise Aloxe", "email": "Denise@Example.org"})
 
     def setUp(self):
         super().setUp()
-        self.sender = self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.sender = self.link_identified_sender(self.ar24_user)
         self.Letter = self.env["ar24.letter"]
 
     def deposit_on_ar24_site(self, email, firstname="Denise", lastname="Aloxe", **params):
         """What the sender does on AR24's site: a qualified letter deposited without his code."""
-        client = AR24Client(self.emulator.api_url, TOKEN, PRIVATE_KEY)
-        mail = client.send_mail(
-            self.sender["id_user"],
-            "lre_eidas",
-            to_email=email,
-            to_firstname=firstname,
-            to_lastname=lastname,
-            content="Mise en demeure",
-            **params,
+        mail = self.deposit_at_ar24(
+            self.sender["id_user"], "lre_eidas", email, "Mise en demeure", firstname, lastname, **params
         )
         self.assertEqual(mail["status"], "to_valid")
         return mail
-
-    def outside(self):
-        return self.Letter.search([("deposited_outside", "=", True)], order="ar24_id")
 
     def test_letters_deposited_outside_odoo_appear_read_only_attached_to_their_sender(self):
         denise_mail = self.deposit_on_ar24_site("denise@example.org", ref_dossier="Relance charges 2026")
@@ -161,28 +146,11 @@ class TestOutsideLetters(AR24Case):
 
     def test_a_letter_odoo_sent_is_never_imported_as_an_outside_one(self):
         """A letter whose answer was lost carries Odoo's own file: it is reconciled, never doubled."""
-        letter = self.Letter.create(
-            {
-                "partner_id": self.denise.id,
-                "subject": "Convocation AG",
-                "body": "<p>AG du 4 avril</p>",
-                "send_type": "ae",
-                "user_id": self.ar24_user.id,
-                "attachment_ids": [
-                    (0, 0, {"name": "annexe.pdf", "raw": make_pdf(["Annexe"]), "mimetype": "application/pdf"})
-                ],
-            }
-        )
-        self.controls.faults(script=[{"route": "send_mail", "kind": "drop_after"}])
-        letter._ar24_send()
-        self.assertRecordValues(letter, [{"state": "error", "error_code": "unknown_outcome", "ar24_id": 0}])
+        annex = {"name": "annexe.pdf", "raw": make_pdf(["Annexe"]), "mimetype": "application/pdf"}
+        letter = self.lost_answer(self.denise, attachment_ids=[(0, 0, annex)])
         # the same file at AR24 in a letter waiting for validation (another tool pushed it, say)
         self.deposit_on_ar24_site("denise@example.org", attachment=[letter.body_file_id])
-        self.env["ar24.letter.sync"]._cron_sync_status()
-        self.assertFalse(self.outside(), "a letter carrying Odoo's own file is Odoo's: left to the reconciliation")
-        self.env["ar24.letter.send"]._cron_reconcile()
-        self.assertTrue(letter.ar24_id)
-        self.assertEqual(self.Letter.search_count([("ar24_id", "=", letter.ar24_id)]), 1)
+        self.assertReconciledNotImported(letter)
         self.assertEqual(len(self.controls.calls("send_mail")), 2, "Odoo's letter once, the outside deposit once")
 
     def test_odoo_deposits_a_qualified_letter_only_with_the_otp_hash(self):

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from ..ar24.pdf import make_pdf
-from .common import AR24Case
+from .common import AR24Case, co_owner, consented
 
 
 @tagged("post_install", "-at_install")
@@ -14,25 +14,13 @@ class TestPaperAndDeadlines(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9", "ar24_paper_transit_days": 3}
-        )
-        cls.company.ar24_payment_method_id = cls.env["ar24.payment.method"].create(
-            {"name": "A", "slug": "stripe-47146"}
-        )
-        cls.partner = cls.env["res.partner"].create(
-            {
-                "name": "Alfred Brouilly",
-                "email": "alfred@example.org",
-                "street": "32 rue du Septentrion",
-                "zip": "83700",
-                "city": "Saint-Raphaël",
-                "country_id": cls.env.ref("base.fr").id,
-                "ar24_recipient_status": "professionnel",
-                "ar24_consent": True,
-                "ar24_consent_state": "accepted",
-                "ar24_consent_email": "alfred@example.org",
-            }
+        cls._coownership(method="A", ar24_paper_transit_days=3)
+        cls.partner = co_owner(
+            cls.env,
+            "Alfred Brouilly",
+            "alfred@example.org",
+            ar24_recipient_status="professionnel",
+            **consented("alfred@example.org"),
         )
         pages = make_pdf(["Annexe"], page_sizes=[(595, 842), (595, 842), (842, 595)])
         cls.mixed = cls.env["ir.attachment"].create(
@@ -48,8 +36,7 @@ class TestPaperAndDeadlines(AR24Case):
 
     def setUp(self):
         super().setUp()
-        self.sender = self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.sender = self.link_identified_sender(self.ar24_user)
         self.company.ar24_payment_method_id.slug = self.sender["payment_methods"][0]
 
     def _letter(self, **values):

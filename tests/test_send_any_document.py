@@ -20,9 +20,8 @@ from odoo.tests import Form, tagged
 from .. import uninstall_hook
 from ..ar24 import pdfcheck
 from ..ar24.pdf import make_pdf
-from .common import AR24Case, load_mise_en_demeure_demo
+from .common import ADDRESS, AR24Case, co_owner, load_mise_en_demeure_demo
 
-ADDRESS = {"street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphaël"}
 Document = "odoo.addons.ar24_lre.wizards.ar24_send_wizard_document.Ar24SendWizardDocument"
 
 
@@ -31,21 +30,12 @@ class TestSendAnyDocument(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "ar24_is_coownership": True,
-                "ar24_ae_consent_required": False,
-                "ar24_default_send_type": "lr_paper",
-                "ar24_webhook_base_url": "http://127.0.0.1:9",
-            }
-        )
+        cls._coownership(method=None, ar24_ae_consent_required=False, ar24_default_send_type="lr_paper")
         load_mise_en_demeure_demo(cls.env)
         cls.template = cls.env.ref("ar24_lre.demo_template_mise_en_demeure")
         cls.report = cls.env.ref("ar24_lre.demo_report_appel_fonds")
-        Partner = cls.env["res.partner"]
-        fr = cls.env.ref("base.fr").id
-        cls.denise = Partner.create(dict(ADDRESS, country_id=fr, name="Denise Aloxe", email="denise@example.org"))
-        cls.bernard = Partner.create(dict(ADDRESS, country_id=fr, name="Bernard Atrillon", email="bernard@example.org"))
+        cls.denise = co_owner(cls.env, "Denise Aloxe", "denise@example.org")
+        cls.bernard = co_owner(cls.env, "Bernard Atrillon", "bernard@example.org")
 
     def setUp(self):
         super().setUp()

@@ -12,15 +12,13 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from ..ar24.pdf import make_pdf
 from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES
 from ..ar24.tests.channel_table import CHANNEL_TABLE
 from ..tools import PROGRESS
-from .common import AR24Case
-
-ADDRESS = {"street": "32 rue du Septentrion", "zip": "83700", "city": "Saint-Raphaël"}
+from .common import ADDRESS, AR24Case, letter_user
 
 
 class SendFlowCase(AR24Case):
@@ -29,26 +27,14 @@ class SendFlowCase(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {
-                "ar24_is_coownership": True,
-                "ar24_default_send_type": "lre_eidas",  # the co-ownership sends the qualified LRE
-                "ar24_webhook_base_url": "http://127.0.0.1:9",
-            }
-        )
+        # the co-ownership sends the qualified LRE
+        cls._coownership(method=None, ar24_default_send_type="lre_eidas")
         cls.fr = cls.env.ref("base.fr")
-        cls.paul = new_test_user(
-            cls.env,
-            login="ar24_rival",
-            name="Paul Rival",
-            email="paul@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
+        cls.paul = letter_user(cls.env, "ar24_rival", "Paul Rival", "paul@syndic.example.com")
 
     def setUp(self):
         super().setUp()
-        self.alain = self.link_sender(self.ar24_user, payment_methods=2)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.alain = self.link_identified_sender(self.ar24_user, payment_methods=2)
         self.env["ar24.payment.method"].with_user(self.ar24_user).action_sync()
         Method = self.env["ar24.payment.method"]
         self.card, self.sepa = (Method.search([("slug", "=", slug)]) for slug in self.alain["payment_methods"])

@@ -10,7 +10,7 @@ from odoo.tests import Form, tagged
 
 from ..ar24 import pdfcheck
 from ..ar24.pdf import make_pdf
-from .common import AR24Case
+from .common import AR24Case, co_owner, consented
 
 
 @tagged("post_install", "-at_install")
@@ -18,21 +18,12 @@ class TestSendWizard(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
-        cls.method = cls.env["ar24.payment.method"].create({"name": "Copro A", "slug": "stripe-47146"})
-        cls.company.ar24_payment_method_id = cls.method
-        Partner = cls.env["res.partner"]
-        address = {
-            "street": "32 rue du Septentrion",
-            "zip": "83700",
-            "city": "Saint-Raphaël",
-            "country_id": cls.env.ref("base.fr").id,
-        }
-        cls.denise = Partner.create(dict(address, name="Denise Aloxe", email="denise@example.org"))
-        cls.alfred = Partner.create(dict(address, name="Alfred Brouilly", email="alfred@example.org"))
-        cls.no_email = Partner.create(dict(address, name="Jeannine Meursault"))
-        cls.bad_email = Partner.create(dict(address, name="Pierre Proprietaire", email="pierre@@example"))
-        cls.agency = Partner.create(dict(address, name="Agence du Port", email="agence@example.org", is_company=True))
+        cls.method = cls._coownership()
+        cls.denise = co_owner(cls.env, "Denise Aloxe", "denise@example.org")
+        cls.alfred = co_owner(cls.env, "Alfred Brouilly", "alfred@example.org")
+        cls.no_email = co_owner(cls.env, "Jeannine Meursault")
+        cls.bad_email = co_owner(cls.env, "Pierre Proprietaire", "pierre@@example")
+        cls.agency = co_owner(cls.env, "Agence du Port", "agence@example.org", is_company=True)
         cls.a4 = cls._attachment("convocation.pdf", make_pdf(["Convocation AG"]))
 
     @classmethod
@@ -41,13 +32,12 @@ class TestSendWizard(AR24Case):
 
     def setUp(self):
         super().setUp()
-        self.sender = self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.sender = self.link_identified_sender(self.ar24_user)
         for partner in self.denise | self.alfred | self.agency:
             self._consent(partner)
 
     def _consent(self, partner):
-        partner.write({"ar24_consent": True, "ar24_consent_state": "accepted", "ar24_consent_email": partner.email})
+        partner.write(consented(partner.email))
 
     def _letters(self, partners, **values):
         vals = dict(

@@ -8,7 +8,7 @@ from odoo.tests import tagged
 
 from ..ar24.client import AR24Client
 from ..models.ar24_letter_send import CLAIM_KEY
-from .common import AR24Case
+from .common import AR24Case, consented
 
 
 @tagged("post_install", "-at_install")
@@ -19,26 +19,17 @@ class TestSharedWork(AR24Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({"ar24_is_coownership": True, "ar24_webhook_base_url": "http://127.0.0.1:9"})
-        method = cls.env["ar24.payment.method"].create({"name": "Copro A", "slug": "stripe-47146"})
-        cls.company.ar24_payment_method_id = method
+        cls._coownership()
         cls.partners = cls.env["res.partner"].create(
             [
-                {
-                    "name": "Owner %d" % n,
-                    "email": "owner%d@example.org" % n,
-                    "ar24_consent": True,
-                    "ar24_consent_state": "accepted",
-                    "ar24_consent_email": "owner%d@example.org" % n,
-                }
+                dict(consented("owner%d@example.org" % n), name="Owner %d" % n, email="owner%d@example.org" % n)
                 for n in range(6)
             ]
         )
 
     def setUp(self):
         super().setUp()
-        self.link_sender(self.ar24_user)
-        self.ar24_user.sudo().ar24_identity_verified = True
+        self.link_identified_sender(self.ar24_user)
 
     def _letters(self, count, **values):
         vals = dict(

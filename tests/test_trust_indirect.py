@@ -7,10 +7,10 @@ victim would notice. Each assertion states the promised behaviour (README, "Secu
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..ar24.pdf import make_pdf
-from .common import AR24HttpCase, TrustCase
+from .common import AR24HttpCase, TrustCase, letter_user
 
 
 @tagged("post_install", "-at_install")
@@ -110,11 +110,7 @@ class TestTrustIndirect(TrustCase):
     # ------------------------------------------------------------------ payment methods across companies
     def test_a_manager_cannot_charge_his_entity_to_another_companys_payment_method(self):
         outsider = self._other_office_manager()
-        other_company = outsider.company_id
-        theirs = self.env["ar24.payment.method"].create({"name": "Copro B", "slug": "stripe-2", "user_id": outsider.id})
-        other_company.ar24_payment_method_id = theirs
-        with self.assertRaises(AccessError):
-            theirs.with_user(self.ar24_manager).read(["slug"])
+        theirs = self._unreadable_method(outsider.company_id, self.ar24_manager, user_id=outsider.id)
         wizard = (
             self.env["ar24.payment.link.wizard"]
             .with_user(self.ar24_manager)
@@ -131,10 +127,7 @@ class TestTrustIndirect(TrustCase):
         happens to trip over a method its user cannot read, but a large batch waits in the queue
         as drafts, and the queue's job sends them in superuser mode with whatever method they hold."""
         other_company = self.env["res.company"].create({"name": "Cabinet Concurrent"})
-        theirs = self.env["ar24.payment.method"].create({"name": "Copro B", "slug": "stripe-2"})
-        other_company.ar24_payment_method_id = theirs
-        with self.assertRaises(AccessError):
-            theirs.with_user(self.colleague).read(["slug"])
+        theirs = self._unreadable_method(other_company, self.colleague)
         batch = (
             self.env["ar24.letter"]
             .with_user(self.colleague)
@@ -280,13 +273,7 @@ class TestTrustIndirect(TrustCase):
     def test_a_user_cannot_link_the_ar24_account_of_a_colleague_who_has_not_linked_it_yet(self):
         """AR24 grants access per integrator: an office that already used AR24 has every sender's
         account authorised. Claire has not linked hers in Odoo yet; Paul types her address."""
-        claire = new_test_user(
-            self.env,
-            login="ar24_claire",
-            name="Claire Obscur",
-            email="claire@syndic.example.com",
-            groups="base.group_user,ar24_lre.group_ar24_user",
-        )
+        claire = letter_user(self.env, "ar24_claire", "Claire Obscur", "claire@syndic.example.com")
         theirs = self.controls.sender(claire.email, "Claire", "Obscur")
         me = self.env["res.users"].with_user(self.colleague).browse(self.colleague.id)
         me.action_ar24_unlink()  # his own act

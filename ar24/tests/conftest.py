@@ -1,15 +1,39 @@
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyotp
 import pytest
+import requests
 
+from ar24 import crypto
 from ar24.client import AR24Client
 from ar24.emulator import EmulatorApp
 from ar24.emulator.controls import EmulatorControls
 from ar24.emulator.profile import ID_PROFILES
 
 TOKEN, KEY = "test-token", "test-private-key"
+
+
+def signed(app, method, path, params=None, files=None, offset=0, headers=None):
+    """AR24's answer to one signed call, as JSON (decrypted when it is a SUCCESS): what a client reads
+    with no client code of ours."""
+    date = crypto.paris_now(offset_seconds=offset)
+    fields = dict(params or {}, token=TOKEN, date=date)
+    kwargs = {"params": fields} if method == "GET" else {"data": fields, "files": files}
+    all_headers = dict(headers or {}, signature=crypto.sign(date, KEY))
+    response = requests.request(method, app.api_url + path, headers=all_headers, timeout=5, **kwargs)
+    assert response.status_code == 200, response.text
+    try:
+        return response.json()
+    except ValueError:
+        return json.loads(crypto.decrypt_body(response.text, date, KEY))
+
+
+def ok(answer):
+    """The result of a SUCCESS answer."""
+    assert answer["status"] == "SUCCESS", answer
+    return answer["result"]
 
 
 @pytest.fixture(params=ID_PROFILES)

@@ -8,7 +8,6 @@ Then the client shows the same values whatever the profile.
 
 import hashlib
 import io
-import json
 import time
 from urllib.parse import parse_qs
 
@@ -23,7 +22,7 @@ from ar24.errors import AR24ApiError
 from ar24.pdf import make_pdf
 from ar24.routes import DATE_GRACE_SECONDS, DATE_OFFSET_SECONDS, MAX_FUTURE_SECONDS, RESULT_KEYS
 
-from .conftest import KEY, TOKEN
+from .conftest import KEY, TOKEN, ok, signed
 
 EN = {"Accept-Language": "en"}
 LETTER = {
@@ -33,25 +32,6 @@ LETTER = {
     "content": "Convocation AG",
     "type": "ae",
 }
-
-
-def raw(emulator, method, path, params=None, files=None, offset=0, headers=None):
-    """AR24's answer to one signed call, as JSON (decrypted when it is a SUCCESS)."""
-    date = crypto.paris_now(offset_seconds=offset)
-    fields = dict(params or {}, token=TOKEN, date=date)
-    kwargs = {"params": fields} if method == "GET" else {"data": fields, "files": files}
-    headers = dict(headers or {}, signature=crypto.sign(date, KEY))
-    response = requests.request(method, emulator.api_url + path, headers=headers, timeout=5, **kwargs)
-    assert response.status_code == 200
-    try:
-        return response.json()
-    except ValueError:
-        return json.loads(crypto.decrypt_body(response.text, date, KEY))
-
-
-def ok(answer):
-    assert answer["status"] == "SUCCESS", answer
-    return answer["result"]
 
 
 def typed(emulator, number):
@@ -69,23 +49,25 @@ def mail_typed(emulator, key, number):
 
 def upload(emulator, sender, content, name="convocation.pdf", content_type="application/pdf"):
     files = {"file": (name, content, content_type)}
-    return raw(emulator, "POST", "attachment", {"id_user": sender["id_user"], "file_name": name}, files)
+    return signed(emulator, "POST", "attachment", {"id_user": sender["id_user"], "file_name": name}, files)
 
 
 def deposit(emulator, sender, **params):
-    return raw(emulator, "POST", "mail", dict(LETTER, id_user=sender["id_user"], **params))
+    return signed(emulator, "POST", "mail", dict(LETTER, id_user=sender["id_user"], **params))
 
 
 # ---------------------------------------------------------------- lists
 def test_the_list_of_letters_is_the_result_itself_and_mail_ids_filter_it(emulator, sender):
     first, second, third = (ok(deposit(emulator, sender, ref_dossier="AG-%d" % i)) for i in range(3))
-    result = ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"]}))
+    result = ok(signed(emulator, "GET", "user/mail", {"id_user": sender["id_user"]}))
     assert isinstance(result, list), "GET user/mail answers the list of mail objects as result"
     assert [mail["id"] for mail in result] == [first["id"], second["id"], third["id"]]
     # mail[] (PHP array) reads the given letters only, as connected-company's client asks them
-    picked = ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"], "mail[]": [first["id"], third["id"]]}))
+    picked = ok(
+        signed(emulator, "GET", "user/mail", {"id_user": sender["id_user"], "mail[]": [first["id"], third["id"]]})
+    )
     assert [mail["ref_dossier"] for mail in picked] == ["AG-0", "AG-2"]
-    indexed = ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"], "mail[0]": second["id"]}))
+    indexed = ok(signed(emulator, "GET", "user/mail", {"id_user": sender["id_user"], "mail[0]": second["id"]}))
     assert [mail["ref_dossier"] for mail in indexed] == ["AG-1"]
 
 
@@ -93,7 +75,7 @@ def test_uploaded_files_have_their_own_item_shape_in_a_named_list(emulator, send
     pdf = make_pdf(["Convocation"])
     file_id = ok(upload(emulator, sender, pdf))["file_id"]
     assert file_id == typed(emulator, int(file_id))
-    result = ok(raw(emulator, "GET", "user/attachment", {"id_user": sender["id_user"]}))
+    result = ok(signed(emulator, "GET", "user/attachment", {"id_user": sender["id_user"]}))
     assert result["total"] == typed(emulator, 1)
     (item,) = result["attachments"]
     assert set(item) == {"id_api_attachment", "hash", "filesize", "filename", "id_user", "upload_date", "api_id"}
@@ -126,7 +108,7 @@ def test_the_client_reads_every_list_in_both_shapes(monkeypatch, route, shape):
 
 # ---------------------------------------------------------------- types
 def test_ids_flags_and_prices_are_typed_as_the_profile_says(emulator, sender):
-    user = ok(raw(emulator, "GET", "user", {"id_user": sender["id_user"]}))
+    user = ok(signed(emulator, "GET", "user", {"id_user": sender["id_user"]}))
     assert user["id"] == typed(emulator, sender["id_user"])
     for flag in ("confirmed", "cgu", "is_identity_verified", "payment_active", "is_payment_possible"):
         assert user[flag] == typed(emulator, 1), flag
@@ -139,7 +121,7 @@ def test_ids_flags_and_prices_are_typed_as_the_profile_says(emulator, sender):
     assert (mail["send_fail"], type(mail["send_fail"])) == (expected, type(expected))
     assert mail["is_eidas"] == typed(emulator, 0)
     assert mail["price_ht"] == (1.9 if emulator.config.ids == "int" else "1.90")
-    listed = ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"]}))
+    listed = ok(signed(emulator, "GET", "user/mail", {"id_user": sender["id_user"]}))
     assert [type(m["id"]) for m in listed] == [type(mail["id"])], "a mail is typed alike wherever it is served"
     types = {"int": (int, int, int), "string": (str, str, str), "live": (int, str, str)}[emulator.config.ids]
     assert (type(mail["id"]), type(file_id), type(user["id"])) == types
@@ -235,19 +217,21 @@ SIGN_UP = {
     ],
 )
 def test_sign_up_errors_are_ar24_slugs_with_a_sentence(emulator, change, slug):
-    answer = raw(emulator, "POST", "user", dict(SIGN_UP, **change))
+    answer = signed(emulator, "POST", "user", dict(SIGN_UP, **change))
     assert (answer["status"], answer["slug"]) == ("ERROR", slug)
     message = answer["message"]
     assert message != slug and " " in message, message
-    english = raw(emulator, "POST", "user", dict(SIGN_UP, **change), headers={"Accept-Language": "en"})
+    english = signed(emulator, "POST", "user", dict(SIGN_UP, **change), headers={"Accept-Language": "en"})
     assert english["slug"] == slug and english["message"].startswith("Please specify"), english
 
 
 def test_sign_up_accepts_a_professional_as_the_country_requires(emulator):
-    assert ok(raw(emulator, "POST", "user", dict(SIGN_UP, country="DE", company_siret="", company_tva="DE123456789")))
-    assert ok(raw(emulator, "POST", "user", dict(SIGN_UP, email="ch@example.com", country="CH", company_siret="")))
+    assert ok(
+        signed(emulator, "POST", "user", dict(SIGN_UP, country="DE", company_siret="", company_tva="DE123456789"))
+    )
+    assert ok(signed(emulator, "POST", "user", dict(SIGN_UP, email="ch@example.com", country="CH", company_siret="")))
     private = dict(SIGN_UP, email="denise@example.com", statut="particulier", company_siret="")
-    assert ok(raw(emulator, "POST", "user", private))["id"] == typed(emulator, 5003)
+    assert ok(signed(emulator, "POST", "user", private))["id"] == typed(emulator, 5003)
 
 
 # ---------------------------------------------------------------- to_valid
@@ -257,21 +241,21 @@ def test_an_eidas_letter_without_otp_is_created_to_valid(emulator, controls, sen
     mail = ok(deposit(emulator, sender, type="lre", eidas=1, dest_statut="particulier", webhook=sink.url))
     assert mail["status"] == "to_valid" and mail["is_eidas"] == typed(emulator, 1)
     assert (mail["proof_dp_url"], mail["proof_ev_url"], mail["ts_ev_date"]) == ("", "", "")
-    listed = ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"], "status": "to_valid"}))
+    listed = ok(signed(emulator, "GET", "user/mail", {"id_user": sender["id_user"], "status": "to_valid"}))
     assert [m["id"] for m in listed] == [mail["id"]]
     # nothing moves it but its validation: not the clock, not the recipient
     controls.advance(days=30)
-    assert ok(raw(emulator, "GET", "mail", {"id": mail["id"]}))["status"] == "to_valid"
+    assert ok(signed(emulator, "GET", "mail", {"id": mail["id"]}))["status"] == "to_valid"
     with pytest.raises(RuntimeError, match="HTTP 400"):
         controls.recipient(int(mail["id"]), "accept")
     validated = controls.sender_action(int(mail["id"]), "validate")
     assert validated["status"] == "waiting" and validated["proof_dp_url"].endswith(".pdf")
     assert requests.get(validated["proof_dp_url"], timeout=5).content.startswith(b"%PDF")
-    assert ok(raw(emulator, "GET", "mail", {"id": mail["id"]}))["status"] == "sent"
+    assert ok(signed(emulator, "GET", "mail", {"id": mail["id"]}))["status"] == "sent"
     # another one is never validated: AR24 gives up on it
     dropped = ok(deposit(emulator, sender, type="lre", eidas=1))
     assert controls.sender_action(int(dropped["id"]), "expire")["status"] == "not_valided"
-    assert ok(raw(emulator, "GET", "mail", {"id": dropped["id"]}))["status"] == "not_valided"
+    assert ok(signed(emulator, "GET", "mail", {"id": dropped["id"]}))["status"] == "not_valided"
     with pytest.raises(RuntimeError, match="HTTP 400"):
         controls.sender_action(int(dropped["id"]), "validate")
     # AR24 calls the letter's webhook when it leaves to_valid, as on every change
@@ -284,7 +268,7 @@ def test_an_eidas_letter_without_otp_is_created_to_valid(emulator, controls, sen
 def test_an_eidas_letter_with_a_wrong_code_is_still_refused(emulator, sender):
     answer = deposit(emulator, sender, type="lre", eidas=1, otp="000000")
     assert answer["slug"] == "authentication_otp_invalid"
-    assert ok(raw(emulator, "GET", "user/mail", {"id_user": sender["id_user"]})) == []
+    assert ok(signed(emulator, "GET", "user/mail", {"id_user": sender["id_user"]})) == []
 
 
 # ---------------------------------------------------------------- billing
@@ -357,18 +341,18 @@ def test_the_mail_object_carries_the_fields_clients_read(emulator, sender):
     ],
 )
 def test_the_date_window_is_strict(emulator, sender, offset, slug):
-    answer = raw(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=offset)
+    answer = signed(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=offset)
     assert answer.get("slug") == slug
     if slug == "expired_date":
-        english = raw(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=offset, headers=EN)
+        english = signed(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=offset, headers=EN)
         assert english["message"] == "Given datetime is older than current datetime"
 
 
 def test_the_grace_is_configurable(emulator, controls, sender):
     controls.faults(date_grace_seconds=600)
-    assert raw(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=-300)["status"] == "SUCCESS"
+    assert signed(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=-300)["status"] == "SUCCESS"
     controls.faults(date_grace_seconds=0)
-    assert raw(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=-2)["slug"] == "expired_date"
+    assert signed(emulator, "GET", "user", {"id_user": sender["id_user"]}, offset=-2)["slug"] == "expired_date"
 
 
 def test_the_client_dates_ahead_and_stays_inside_the_window(emulator, sender):
@@ -410,5 +394,5 @@ def test_uploads_ar24_refuses(emulator, sender, name, content, content_type, slu
     assert answer.get("slug") == slug, answer
     if slug:
         assert answer["message"] and slug not in answer["message"]
-    listed = ok(raw(emulator, "GET", "user/attachment", {"id_user": sender["id_user"]}))["attachments"]
+    listed = ok(signed(emulator, "GET", "user/attachment", {"id_user": sender["id_user"]}))["attachments"]
     assert len(listed) == (0 if slug else 1)

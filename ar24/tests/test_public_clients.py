@@ -31,7 +31,7 @@ from ar24.emulator.core import human_size
 from ar24.emulator.profile import DEFAULT_PROFILE, ID_PROFILES
 from ar24.pdf import make_pdf
 
-from .conftest import KEY, TOKEN
+from .conftest import KEY, TOKEN, ok, signed
 
 LETTER = {
     "to_email": "owner@example.org",
@@ -61,25 +61,6 @@ def send(app, method, path, fields, headers=None, files=None):
     response = requests.request(method, app.api_url + path, headers=headers or {}, timeout=5, **kwargs)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def signed(app, method, path, params=None, headers=None, files=None, offset=0):
-    """One signed call; AR24's answer as JSON (decrypted when it is a SUCCESS)."""
-    date = crypto.paris_now(offset_seconds=offset)
-    fields = dict(params or {}, token=TOKEN, date=date)
-    kwargs = {"params": fields} if method == "GET" else {"data": fields, "files": files}
-    all_headers = dict(headers or {}, signature=crypto.sign(date, KEY))
-    response = requests.request(method, app.api_url + path, headers=all_headers, timeout=5, **kwargs)
-    assert response.status_code == 200, response.text
-    try:
-        return response.json()
-    except ValueError:
-        return json.loads(crypto.decrypt_body(response.text, date, KEY))
-
-
-def ok(answer):
-    assert answer["status"] == "SUCCESS", answer
-    return answer["result"]
 
 
 def pdf_upload(app, id_user, name="convocation.pdf"):

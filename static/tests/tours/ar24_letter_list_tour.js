@@ -12,8 +12,8 @@
 import { registry } from "@web/core/registry";
 import { rpc } from "@web/core/network/rpc";
 import { user } from "@web/core/user";
-import { stepUtils } from "@web_tour/tour_utils";
 import { downloadReport } from "@web/webclient/actions/reports/utils";
+import { openApp, screenshot, selectAll } from "@ar24_lre/../tests/tours/ar24_tour_steps";
 
 const LIST = ".o_list_view";
 const SERVER_WORK_TIMEOUT = 30000;
@@ -27,21 +27,6 @@ registry.category("ir.actions.report handlers").add("ar24_lre_tour_report", asyn
     return true;
 });
 
-/** README screenshot, only when the test asks for them (see tests/test_tour.py). */
-function screenshot(name) {
-    return {
-        content: `Screenshot ${name} (when asked for)`,
-        trigger: "body",
-        async run(helpers) {
-            if (!window.sessionStorage.getItem("ar24_lre_tour_screenshots")) {
-                return;
-            }
-            console.log(`ar24_lre screenshot: ${name}`);
-            await helpers.waitFor(`body[data-ar24-shot="${name}"]`, { timeout: 15000 });
-        },
-    };
-}
-
 function header(field, label) {
     return {
         content: `Column ${field} reads "${label}"`,
@@ -51,17 +36,7 @@ function header(field, label) {
 
 registry.category("web_tour.tours").add("ar24_lre_letter_list_tour", {
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Registered letters app",
-            trigger: '.o_app[data-menu-xmlid="ar24_lre.menu_ar24_root"]',
-            run: "click",
-        },
-        {
-            content: "Open Lettres recommandées",
-            trigger: '.o_main_navbar [data-menu-xmlid="ar24_lre.menu_ar24_letter"]',
-            run: "click",
-        },
+        ...openApp("ar24_lre.menu_ar24_letter"),
         // ---------------------------------------------------------------- the manual's columns, in French
         header("date", "Date"),
         header("ar24_id", "Numéro AR24"),
@@ -123,11 +98,7 @@ registry.category("web_tour.tours").add("ar24_lre_letter_list_tour", {
             trigger: `${LIST} .o_data_row:count(2)`,
         },
         // ---------------------------------------------------------------- the summary of the month
-        {
-            content: "Select them",
-            trigger: `${LIST} thead .o_list_record_selector input`,
-            run: "check",
-        },
+        selectAll("Select them"),
         {
             content: "Print the consumption summary",
             trigger: ".o_selection_container button[name=action_print_consumption]:contains('Récapitulatif de consommation')",

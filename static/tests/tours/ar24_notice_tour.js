@@ -9,22 +9,16 @@
  * Run by tests/test_notice_tour.py in headless Chromium against the AR24 emulator, in French.
  */
 import { registry } from "@web/core/registry";
+import * as tour from "@ar24_lre/../tests/tours/ar24_tour_steps";
 
-const WIZARD = ".modal:not(.o_inactive_modal) .o_form_view:has(div[name=send_type])";
-const ERRORS = `${WIZARD} div[name=error_line_ids]`;
-const DETAIL = `${WIZARD} div[name=line_ids]`;
-const FOOTER = ".modal:not(.o_inactive_modal) .modal-footer";
-const DIALOG = ".modal:not(.o_inactive_modal)";
+const { DETAIL, DIALOG, ERRORS, WIZARD } = tour;
+
 // Steps that wait for the documents' reports (one wkhtmltopdf run each) or for AR24 get more time.
 const SERVER_WORK_TIMEOUT = 60000;
 
-/** A count of the wizard's "Information sur l'envoi". */
+/** A count of the wizard's "Information sur l'envoi", which waits for the documents' reports. */
 function count(name, value, content) {
-    return {
-        content: content || `${name} is ${value}`,
-        trigger: `${WIZARD} div.o_field_widget[name=${name}]:not(.fw-bold):text(${value})`,
-        timeout: SERVER_WORK_TIMEOUT,
-    };
+    return tour.count(name, value, content, SERVER_WORK_TIMEOUT);
 }
 
 /** A co-owner's letter in "Détail par lettre": its channel and its document's PDF. */
@@ -36,30 +30,6 @@ function detail(name, channel, lot) {
     };
 }
 
-function tab(name, label) {
-    return {
-        content: `Open the page ${label}`,
-        trigger: `${WIZARD} .o_notebook a.nav-link[name=${name}]:contains("${label}")`,
-        run: "click",
-    };
-}
-
-/** README screenshot, only when the test asks for them (see tests/test_tour.py). */
-function screenshot(name, scrollTo) {
-    return {
-        content: `Screenshot ${name} (when asked for)`,
-        trigger: "body",
-        async run(helpers) {
-            if (!window.sessionStorage.getItem("ar24_lre_tour_screenshots")) {
-                return;
-            }
-            helpers.queryFirst(scrollTo).scrollIntoView({ block: "end" });
-            console.log(`ar24_lre screenshot: ${name}`);
-            await helpers.waitFor(`body[data-ar24-shot="${name}"]`, { timeout: 15000 });
-        },
-    };
-}
-
 registry.category("web_tour.tours").add("ar24_lre_notice_tour", {
     steps: () => [
         // ---------------------------------------------------------------- the unpaid calls for funds
@@ -67,16 +37,8 @@ registry.category("web_tour.tours").add("ar24_lre_notice_tour", {
             content: "The three unpaid calls for funds",
             trigger: ".o_list_view .o_data_row:count(3)",
         },
-        {
-            content: "Select them all",
-            trigger: ".o_list_view thead .o_list_record_selector input",
-            run: "check",
-        },
-        {
-            content: "Open the Actions menu of the selection",
-            trigger: ".o_selection_container .o_cp_action_menus button:contains('Actions')",
-            run: "click",
-        },
+        tour.selectAll(),
+        tour.openActions(),
         {
             content: "Actions › Envoyer en AR : Mise en demeure (the demo's template, bound to this model)",
             trigger: ".o-dropdown--menu .dropdown-item:contains('Envoyer en AR : Mise en demeure')",
@@ -95,11 +57,11 @@ registry.category("web_tour.tours").add("ar24_lre_notice_tour", {
             content: "The co-owners differ: each gets his own channel",
             trigger: `${WIZARD} div[name=send_type] input[data-value=per_recipient]:checked`,
         },
-        tab("details", "Détail par lettre"),
+        tour.tab("details", "Détail par lettre"),
         detail("Denise Aloxe", "LRE qualifiée", 3),
         detail("Bernard Atrillon", "LR papier", 9),
-        screenshot("9_mise_en_demeure", `${DETAIL}`),
-        tab("errors", "Récapitulatif des erreurs"),
+        tour.screenshot("9_mise_en_demeure", `${DETAIL}`),
+        tour.tab("errors", "Récapitulatif des erreurs"),
         {
             content: "The error summary says the call of lot 14 has no co-owner, in French",
             trigger: `${ERRORS} .o_data_row:contains('Document : Appel de fonds T1 2027 - lot 14'):contains('Aucun destinataire : son champ Copropriétaire est vide.')`,
@@ -120,39 +82,17 @@ registry.category("web_tour.tours").add("ar24_lre_notice_tour", {
             trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains('Marie Rolin')",
             run: "click",
         },
-        {
-            content: "Save the call for funds",
-            trigger: `${DIALOG} .o_form_button_save`,
-            run: "click",
-        },
-        {
-            content: "The call's dialog is closed",
-            trigger: "body:not(:has(.modal .o_form_view div[name=x_partner_id]))",
-        },
-        {
-            content: "Recalculer les erreurs",
-            trigger: `${FOOTER} button[name=action_recompute]:contains('Recalculer les erreurs')`,
-            run: "click",
-        },
+        ...tour.saveAndRecompute("call for funds", "x_partner_id"),
         count("compatible_count", 3, "The three letters can go now"),
         count("incompatible_count", 0),
-        tab("details", "Détail par lettre"),
+        tour.tab("details", "Détail par lettre"),
         detail("Marie Rolin", "LR papier", 14),
         // ---------------------------------------------------------------- Valider
-        {
-            content: "Valider",
-            trigger: `${FOOTER} button[name=action_send]:contains('Valider')`,
-            run: "click",
-        },
-        {
-            content: "The paper letters left; the LRE waits for the OTP code",
-            trigger: ".o_notification:contains('2 lettres sur 2 transmises à AR24'):contains('1 lettres LRE qualifiées sur 1')",
-            timeout: SERVER_WORK_TIMEOUT,
-        },
-        {
-            content: "The wizard is closed",
-            trigger: "body:not(:has(.modal))",
-        },
+        ...tour.validate(
+            "The paper letters left; the LRE waits for the OTP code",
+            ".o_notification:contains('2 lettres sur 2 transmises à AR24'):contains('1 lettres LRE qualifiées sur 1')",
+            SERVER_WORK_TIMEOUT
+        ),
         // ---------------------------------------------------------------- the document's chatter
         {
             content: "Open the call for funds of lot 9",

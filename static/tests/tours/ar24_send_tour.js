@@ -18,25 +18,14 @@
  * delays; the words a French user reads are checked where the LSC manual names them.
  */
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_utils";
+import * as tour from "@ar24_lre/../tests/tours/ar24_tour_steps";
 
-const WIZARD = ".modal:not(.o_inactive_modal) .o_form_view:has(div[name=send_type])";
-const ERRORS = `${WIZARD} div[name=error_line_ids]`;
+const { DETAIL, DIALOG, ERRORS, WIZARD } = tour;
+
 const CHANNELS = `${WIZARD} div[name=channel_line_ids]`;
-const DETAIL = `${WIZARD} div[name=line_ids]`;
-const FOOTER = ".modal:not(.o_inactive_modal) .modal-footer";
-const DIALOG = ".modal:not(.o_inactive_modal)";
 // Steps that wait for AR24 calls (PDF rendering, uploads, sends) get more than the 10 s default.
 const SERVER_WORK_TIMEOUT = 30000;
 const CO_OWNERS = ["Denise Aloxe", "Alfred Brouilly", "Pierre Proprietaire", "SCI du Port", "Marie Rolin"];
-
-/** A count of the "Information sur l'envoi" group (the alert repeats some of them in bold). */
-function count(name, value, content) {
-    return {
-        content: content || `${name} is ${value}`,
-        trigger: `${WIZARD} div.o_field_widget[name=${name}]:not(.fw-bold):text(${value})`,
-    };
-}
 
 /** The line of a channel in "Information sur l'envoi": requested and compatible letters. */
 function channel(label, requested, compatible) {
@@ -77,52 +66,6 @@ function progress(done, total) {
     };
 }
 
-/** Open a page of the wizard's notebook (its rows are in the page only while it is shown). */
-function tab(name, label) {
-    return {
-        content: `Open the page ${label}`,
-        trigger: `${WIZARD} .o_notebook a.nav-link[name=${name}]:contains("${label}")`,
-        run: "click",
-    };
-}
-
-/**
- * README screenshot, only when the test asks for them (AR24_TOUR_SCREENSHOTS): the test captures
- * the page when it reads the console line, then marks the body so the tour goes on.
- */
-function screenshot(name, scrollTo, block = "end") {
-    return {
-        content: `Screenshot ${name} (when asked for)`,
-        trigger: "body",
-        async run(helpers) {
-            if (!window.sessionStorage.getItem("ar24_lre_tour_screenshots")) {
-                return;
-            }
-            if (scrollTo) {
-                helpers.queryFirst(scrollTo).scrollIntoView({ block });
-            }
-            console.log(`ar24_lre screenshot: ${name}`);
-            await helpers.waitFor(`body[data-ar24-shot="${name}"]`, { timeout: 15000 });
-        },
-    };
-}
-
-function openApp(menuXmlid) {
-    return [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Registered letters app",
-            trigger: '.o_app[data-menu-xmlid="ar24_lre.menu_ar24_root"]:contains("Lettres recommandées")',
-            run: "click",
-        },
-        {
-            content: `Open the menu ${menuXmlid}`,
-            trigger: `.o_main_navbar [data-menu-xmlid="${menuXmlid}"]`,
-            run: "click",
-        },
-    ];
-}
-
 registry.category("web_tour.tours").add("ar24_lre_send_tour", {
     steps: () => [
         // ---------------------------------------------------------------- select co-owners
@@ -135,12 +78,8 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             content: "Five co-owners are selected",
             trigger: ".o_list_view .o_data_row .o_list_record_selector input:checked:count(5)",
         },
-        {
-            content: "Open the Actions menu of the selection",
-            trigger: ".o_selection_container .o_cp_action_menus button:contains('Actions')",
-            run: "click",
-        },
-        screenshot("1_partners_send_action"),
+        tour.openActions(),
+        tour.screenshot("1_partners_send_action"),
         {
             content: "Actions › Envoyer en AR",
             trigger: ".o-dropdown--menu .dropdown-item:contains('Envoyer en AR')",
@@ -151,12 +90,12 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             content: "The wizard is the LSC manual's 'Envoyer en AR', in French",
             trigger: ".modal:not(.o_inactive_modal) .modal-title:contains('Envoyer en AR')",
         },
-        count("requested_count", 5, "One row per co-owner (and no letter drafted yet)"),
+        tour.count("requested_count", 5, "One row per co-owner (and no letter drafted yet)"),
         {
             content: "The co-owners differ: each gets his own channel",
             trigger: `${WIZARD} div[name=send_type] input[data-value=per_recipient]:checked`,
         },
-        count("compatible_count", 0, "Nothing can go yet: the letter has no text"),
+        tour.count("compatible_count", 0, "Nothing can go yet: the letter has no text"),
         {
             content: "Write the subject",
             trigger: `${WIZARD} div[name=subject] input`,
@@ -172,11 +111,11 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             trigger: `${WIZARD} div[name=subject] input`,
             run: "click",
         },
-        count("compatible_count", 4, "Four letters can go"),
-        count("incompatible_count", 1, "One cannot"),
+        tour.count("compatible_count", 4, "Four letters can go"),
+        tour.count("incompatible_count", 1, "One cannot"),
         channel("LRE qualifiée", 2, 2),
         channel("LR papier", 2, 2),
-        tab("details", "Détail par lettre"),
+        tour.tab("details", "Détail par lettre"),
         detail("Denise Aloxe", "LRE qualifiée"),
         detail("SCI du Port", "LRE qualifiée"),
         detail("Alfred Brouilly", "LR papier"),
@@ -184,12 +123,12 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             content: "Marie prefers paper, although she consented: the detail says why",
             trigger: `${DETAIL} .o_data_row:has(td[name=recipient]:contains('Marie Rolin')):has(td[name=channel]:contains('LR papier')) td[name=channel_reason]:contains("mode d'expédition préféré")`,
         },
-        tab("errors", "Récapitulatif des erreurs"),
+        tour.tab("errors", "Récapitulatif des erreurs"),
         {
             content: "The error summary says why Pierre's letter has no channel, in French",
             trigger: `${ERRORS} .o_data_row:contains('Tiers : Pierre Proprietaire'):contains('Adresse e-mail incompatible (pierre@@example.org)')`,
         },
-        screenshot("2_send_wizard_errors", `${WIZARD} .o_group:has(> div[name=channel_line_ids]), ${CHANNELS}`, "start"),
+        tour.screenshot("2_send_wizard_errors", `${WIZARD} .o_group:has(> div[name=channel_line_ids]), ${CHANNELS}`, "start"),
         // ---------------------------------------------------------------- fix the partner
         {
             content: "Double-click the error: the contact to fix opens",
@@ -210,43 +149,21 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
             trigger: `${DIALOG} .o_form_view div[name=email] input`,
             run: "edit pierre@example.org",
         },
-        screenshot("3_fix_partner"),
-        {
-            content: "Save the contact",
-            trigger: `${DIALOG} .o_form_button_save`,
-            run: "click",
-        },
-        {
-            content: "The contact's dialog is closed",
-            trigger: "body:not(:has(.modal .o_form_view div[name=email]))",
-        },
-        {
-            content: "Recalculer les erreurs",
-            trigger: `${FOOTER} button[name=action_recompute]:contains('Recalculer les erreurs')`,
-            run: "click",
-        },
-        count("compatible_count", 5, "Pierre's letter can go now"),
-        count("incompatible_count", 0),
+        tour.screenshot("3_fix_partner"),
+        ...tour.saveAndRecompute("contact", "email"),
+        tour.count("compatible_count", 5, "Pierre's letter can go now"),
+        tour.count("incompatible_count", 0),
         channel("LRE qualifiée", 3, 3),
         channel("LR papier", 2, 2),
-        tab("details", "Détail par lettre"),
+        tour.tab("details", "Détail par lettre"),
         detail("Pierre Proprietaire", "LRE qualifiée"),
-        screenshot("4_send_wizard_ready"),
+        tour.screenshot("4_send_wizard_ready"),
         // ---------------------------------------------------------------- Valider
-        {
-            content: "Valider",
-            trigger: `${FOOTER} button[name=action_send]:contains('Valider')`,
-            run: "click",
-        },
-        {
-            content: "The paper letters left; the LRE wait for the OTP code",
-            trigger: ".o_notification:contains('2 lettres sur 2 transmises à AR24'):contains('3 lettres LRE qualifiées sur 3')",
-            timeout: SERVER_WORK_TIMEOUT,
-        },
-        {
-            content: "The wizard is closed",
-            trigger: "body:not(:has(.modal))",
-        },
+        ...tour.validate(
+            "The paper letters left; the LRE wait for the OTP code",
+            ".o_notification:contains('2 lettres sur 2 transmises à AR24'):contains('3 lettres LRE qualifiées sur 3')",
+            SERVER_WORK_TIMEOUT
+        ),
         // ---------------------------------------------------------------- the thermometer
         progress(2, 5),
         {
@@ -263,17 +180,13 @@ registry.category("web_tour.tours").add("ar24_lre_send_tour", {
 
 registry.category("web_tour.tours").add("ar24_lre_otp_tour", {
     steps: () => [
-        ...openApp("ar24_lre.menu_ar24_letter_to_valid"),
+        ...tour.openApp("ar24_lre.menu_ar24_letter_to_valid"),
         {
             content: "The three qualified LRE await the OTP code",
             trigger: ".o_list_view .o_data_row:count(3)",
         },
-        screenshot("5_awaiting_otp"),
-        {
-            content: "Select them all",
-            trigger: ".o_list_view thead .o_list_record_selector input",
-            run: "check",
-        },
+        tour.screenshot("5_awaiting_otp"),
+        tour.selectAll(),
         {
             content: "Valider avec le code OTP",
             trigger: ".o_selection_container button:contains('Valider avec le code OTP')",
@@ -294,7 +207,7 @@ registry.category("web_tour.tours").add("ar24_lre_otp_tour", {
                 await helpers.edit(code);
             },
         },
-        screenshot("6_otp_wizard"),
+        tour.screenshot("6_otp_wizard"),
         {
             content: "Valider",
             trigger: ".modal-footer button[name=action_validate]:contains('Valider')",
@@ -314,7 +227,7 @@ registry.category("web_tour.tours").add("ar24_lre_otp_tour", {
 
 registry.category("web_tour.tours").add("ar24_lre_refresh_tour", {
     steps: () => [
-        ...openApp("ar24_lre.menu_ar24_letter"),
+        ...tour.openApp("ar24_lre.menu_ar24_letter"),
         {
             content: "Open Denise's letter",
             trigger: ".o_list_view .o_data_row:contains('Denise Aloxe') td[name=name]",
@@ -339,6 +252,6 @@ registry.category("web_tour.tours").add("ar24_lre_refresh_tour", {
             content: "The acknowledgement of receipt is attached",
             trigger: ".o_form_view div[name=proof_attachment_ids] .o_attachment:contains('accusé de réception')",
         },
-        screenshot("7_letter_received"),
+        tour.screenshot("7_letter_received"),
     ],
 });
