@@ -72,9 +72,10 @@ class Ar24LetterGuard(models.AbstractModel):
             sender = env["res.users"].browse(vals.get("user_id") or env.uid)
             self._check_payment_method(env, vals.get("payment_method_id"), sender)
             self._check_readable(env, vals)
+            self._check_company(env, vals.get("company_id"), sender)
+            if vals.get("res_model"):
+                self._check_source_model(env, vals["res_model"])
             if vals.get("res_model") and vals.get("res_id"):
-                if vals["res_model"] not in env:
-                    raise UserError(env._("Unknown source document model %s.", vals["res_model"]))
                 # the letter's chatter notes and follow-ups go to its source: one the user may read
                 env[vals["res_model"]].browse(vals["res_id"]).check_access("read")
             if vals.get("fallback_of_id"):
@@ -104,6 +105,7 @@ class Ar24LetterGuard(models.AbstractModel):
         senders = env["res.users"].browse(vals["user_id"]) if vals.get("user_id") else letters.user_id
         self._check_payment_method(env, vals.get("payment_method_id"), senders)
         self._check_readable(env, vals)
+        self._check_company(env, vals.get("company_id"), senders)
         if "user_id" in vals and not env.user.has_group(LRE_MANAGERS):
             moved = letters.filtered(lambda letter: letter.user_id.id != vals["user_id"])
             if moved:
@@ -162,6 +164,33 @@ class Ar24LetterGuard(models.AbstractModel):
         files he cannot read.)"""
         partners = env["res.partner"].browse([vals[name] for name in ("partner_id", "contact_id") if vals.get(name)])
         partners.check_access("read")
+
+    @api.model
+    def _check_company(self, env, company_id, senders):
+        """A letter is sent for an entity both the user and its sender work for: its letterhead, its AR24
+        settings and its bill are that entity's (Odoo's company rule looks at the letter before the write)."""
+        if not company_id:
+            return
+        company = env["res.company"].browse(company_id)
+        outside = [user.name for user in (env.user | senders) if company not in user.sudo().company_ids]
+        if outside:
+            raise AccessError(
+                env._(
+                    "%(users)s do not work for this entity: a registered letter is sent for an entity of its sender's.",
+                    users=", ".join(outside),
+                )
+            )
+
+    @api.model
+    def _check_source_model(self, env, model):
+        """A letter's source is a document of the office (a contact, an invoice, a lease): never a
+        registered letter or a consent, whose logs the module writes as evidence."""
+        if model not in env:
+            raise UserError(env._("Unknown source document model %s.", model))
+        if model.startswith("ar24."):
+            raise UserError(
+                env._("%(model)s cannot be the source document of a registered letter.", model=env[model]._description)
+            )
 
     @api.model
     def _check_payment_method(self, env, method_id, senders):

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import AccessError
 
 from ..const import LEFT_DOMAIN
@@ -12,6 +12,8 @@ class IrAttachment(models.Model):
         and the attachments of a letter that left for AR24 (what AR24 received and certified)."""
         if not self.ids:
             return self.browse()
+        # a consent's files are AR24's proofs of it, filed by the synchronisation only
+        consent_proofs = self.sudo().filtered(lambda attachment: attachment.res_model == "ar24.consent")
         letters = (
             self.env["ar24.letter"]
             .sudo()
@@ -28,11 +30,11 @@ class IrAttachment(models.Model):
             )
         )
         if not letters:
-            return self.browse()
+            return self & consent_proofs.with_env(self.env)
         # a letter's PDF is the module's rendering, uploaded to AR24 as it is: nobody else writes it,
         # whatever the letter's state (it is rendered again when the content changes)
         evidence = letters.proof_attachment_ids | letters.pdf_attachment_id | letters._ar24_left().attachment_ids
-        return self & evidence.with_env(self.env)
+        return self & (evidence | consent_proofs).with_env(self.env)
 
     def _ar24_check_evidence(self, operation):
         """Anyone below system administrator is refused: a letter's evidence is never rewritten."""
@@ -48,7 +50,23 @@ class IrAttachment(models.Model):
                 )
             )
 
+    def _ar24_check_consent_files(self, vals_list):
+        """Nobody below system administrator files a document on an LRE consent: its files are AR24's
+        proofs of it, filed by the synchronisation only (a forged one would never be replaced)."""
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        if any(vals.get("res_model") == "ar24.consent" for vals in vals_list):
+            raise AccessError(
+                self.env._("An LRE consent's files are AR24's proofs of it: only AR24's synchronisation files them.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._ar24_check_consent_files(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._ar24_check_consent_files([vals])
         self._ar24_check_evidence("write")
         return super().write(vals)
 

@@ -1,5 +1,25 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import AccessError
+
+# The records whose log is evidence: a registered letter (its proofs, AR24's refusals, its states) and an
+# LRE consent (who recorded it, what AR24's address book said).
+LOG_MODELS = ("ar24.letter", "ar24.consent")
+# Who wrote a message, when, where and as what: nobody below system administrator changes these on a
+# message of such a log (a comment rewritten into a module note, moved onto a letter, re-signed).
+IDENTITY_FIELDS = frozenset(
+    {
+        "author_id",
+        "author_guest_id",
+        "email_from",
+        "model",
+        "res_id",
+        "record_name",
+        "message_type",
+        "subtype_id",
+        "tracking_value_ids",
+        "date",
+    }
+)
 
 # What a message says and where it hangs: a registered letter's log (its proofs with their SHA-256,
 # AR24's refusals, its tracked states) keeps all of these.
@@ -26,23 +46,44 @@ CONTENT_FIELDS = frozenset(
 class MailMessage(models.Model):
     _inherit = "mail.message"
 
-    def _ar24_check_letter_log(self):
-        """A registered letter's log (notifications: the module's notes and the tracked values) is its
-        audit trail: Odoo lets whoever may write the letter edit or delete its messages, so this one
-        is refused below system administrator. Comments posted by users stay theirs."""
-        if self.env.su or self.env.user.has_group("base.group_system"):
-            return
-        logs = self.sudo().filtered(lambda m: m.model == "ar24.letter" and m.message_type != "comment")
-        if logs:
-            raise AccessError(
-                self.env._(
-                    "The log of a registered letter (AR24's proofs, its states) can be neither changed nor deleted."
-                )
+    def _ar24_privileged(self):
+        return self.env.su or self.env.user.has_group("base.group_system")
+
+    def _ar24_in_log(self, vals):
+        """Whether a write touches a letter's or a consent's log: a message of one, or moved onto one."""
+        return vals.get("model") in LOG_MODELS or bool(self.sudo().filtered(lambda m: m.model in LOG_MODELS))
+
+    def _ar24_refuse_log(self):
+        raise AccessError(
+            self.env._(
+                "The log of a registered letter or of an LRE consent (AR24's proofs, its states, who recorded "
+                "it) can be neither changed nor deleted, and its notes are signed by their author only."
             )
+        )
+
+    def _ar24_check_letter_log(self):
+        """A registered letter's or consent's log (notifications: the module's notes and the tracked
+        values) is its audit trail: Odoo lets whoever may write the record edit or delete its messages,
+        so this one is refused below system administrator. Comments posted by users stay theirs."""
+        if self._ar24_privileged():
+            return
+        if self.sudo().filtered(lambda m: m.model in LOG_MODELS and m.message_type != "comment"):
+            self._ar24_refuse_log()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # message_post checks nothing of the kind: a user's message on a letter or a consent is his own
+        if not self._ar24_privileged():
+            own = (None, False, self.env.user.partner_id.id)
+            if any(vals.get("model") in LOG_MODELS and vals.get("author_id") not in own for vals in vals_list):
+                self._ar24_refuse_log()
+        return super().create(vals_list)
 
     def write(self, vals):
         if CONTENT_FIELDS.intersection(vals):
             self._ar24_check_letter_log()
+        if IDENTITY_FIELDS.intersection(vals) and not self._ar24_privileged() and self._ar24_in_log(vals):
+            self._ar24_refuse_log()
         return super().write(vals)
 
     def unlink(self):

@@ -36,6 +36,14 @@ class MailTemplate(models.Model):
         help="The action “Send as registered letter” this template adds to its model's Actions menu.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the action is the one the template binds (a user's template claiming a manager's action would
+        # remove it from everyone's menu when he deletes his template)
+        if any(vals.get("ar24_action_id") for vals in vals_list):
+            self._ar24_check_manager()
+        return super().create(vals_list)
+
     # ------------------------------------------------------------------ binding (managers only)
     def _ar24_check_manager(self):
         """Binding changes every user's Actions menu of a model: a registered-letter manager's act."""
@@ -130,7 +138,8 @@ class MailTemplate(models.Model):
         result = super().write(vals)
         # a template put on another model leaves the Actions menu it was bound to: offering it on the
         # new model's documents is a manager's act again
-        moved = moved.filtered(lambda template: template.ar24_action_id.model_id != template.model_id)
+        # (server actions are not for users to read: their model is read in superuser mode)
+        moved = moved.sudo().filtered(lambda template: template.ar24_action_id.model_id != template.model_id)
         if moved:
             moved.sudo().action_ar24_unbind()
         if "name" in vals:

@@ -192,10 +192,20 @@ class ResPartner(models.Model):
                 email = given["ar24_consent_email"]
             else:
                 email = current.email or (partner.ar24_email_normalized if state == "accepted" else False)
+            date = fields.Datetime.to_datetime(given.get("ar24_consent_date")) or now
+            if date > now:
+                # a consent dated ahead would outlive the refusal AR24's address book gives later
+                raise UserError(
+                    self.env._(
+                        "%(contact)s: an LRE consent cannot be dated in the future (%(date)s).",
+                        contact=partner.display_name,
+                        date=date,
+                    )
+                )
             updates[partner.id] = {
                 "state": state,
                 "email": email,
-                "date": fields.Datetime.to_datetime(given.get("ar24_consent_date")) or now,
+                "date": date,
                 "source": given.get("ar24_consent_source") or "manual",
             }
         note = self.env._("LRE consent changed by %(user)s.", user=self.env.user.name)

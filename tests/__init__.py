@@ -24,4 +24,4 @@ from . import test_notice_tour
 from . import test_i18n
 from . import test_trust_indirect
 from . import test_shared_work
-from . import test_redteam2
+from . import test_trust_evidence

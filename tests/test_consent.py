@@ -352,8 +352,12 @@ class TestConsent(AR24Case):
 
     @users("ar24_user")
     def test_sync_keeps_a_manual_consent_more_recent_than_ar24(self):
+        # AR24 recorded the refusal yesterday; the consent was recorded by hand since (a consent cannot be
+        # dated ahead: it would outlive a later refusal, see test_trust_evidence)
+        self.controls.advance(days=-1)
         self.controls.consent(self.sender["id_user"], "sci@example.com", "refused")
-        self.set_consent(self.sci, ar24_consent_date=fields.Datetime.now() + timedelta(days=1))
+        self.controls.advance(days=1)
+        self.set_consent(self.sci, ar24_consent_date=fields.Datetime.now())
         action = self.sci.with_env(self.env).action_ar24_consent_sync()
         self.assertFalse(action["params"]["ar24_changed_ids"])
         self.assertRecordValues(self.sci, [{"ar24_consent": True, "ar24_consent_source": "manual"}])

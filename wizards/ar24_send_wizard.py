@@ -112,8 +112,7 @@ class Ar24SendWizard(models.TransientModel):
         # the letters are drafted from documents the sender may read, whatever was written in the wizard
         # (Odoo runs constraints in superuser mode: the documents are checked as the user)
         for wizard in self.filtered("res_model"):
-            if wizard.res_model not in self.env:
-                raise ValidationError(self.env._("Unknown source document model %s.", wizard.res_model))
+            self.env["ar24.letter.guard"]._check_source_model(self.env, wizard.res_model)
             wizard._as_user(self.env[wizard.res_model].browse(wizard.res_ids or [])).check_access("read")
 
     @api.constrains("letter_ids")
@@ -138,6 +137,9 @@ class Ar24SendWizard(models.TransientModel):
                         fields=", ".join(unknown),
                     )
                 )
+            wrong = [name for name in ("company_id", "payment_method_id") if not isinstance(values.get(name) or 0, int)]
+            if wrong:
+                raise ValidationError(self.env._("%(fields)s: one record each, by its id.", fields=", ".join(wrong)))
             company = values.get("company_id")
             if company and company not in self.env.user.company_ids.ids:
                 raise ValidationError(self.env._("You cannot send letters for an entity you do not work for."))
@@ -333,6 +335,12 @@ class Ar24SendWizard(models.TransientModel):
                 why = (record, label, self.env._("No recipient: you may not read the contact it names."))
                 partner, contact = partner.browse(), contact.browse()
             company = record.company_id if company_field and record.company_id else self.env.company
+            if company not in self.env.user.company_ids:
+                # a document of another office (Odoo lets everyone read every company's users): its
+                # entity's settings and cards are never checked, nor shown, for this sender
+                label = self.env._("Document: %s", record.display_name)
+                why = why or (record, label, self.env._("It belongs to an entity you do not work for."))
+                company = self.env.company
             values = {
                 "partner_id": partner.id,
                 "contact_id": contact.id,

@@ -1,9 +1,9 @@
-"""Red team, second round: a hostile colleague's RPC calls against what the earlier trust tests leave out.
+"""A hostile colleague against the evidence and the entities: logs, proofs of consent, bound actions, sources.
 
 Paul (``colleague``) works in the same office as Alain (``ar24_user``, his victim) and Jeff
 (``ar24_manager``); a manager of another office shares the database. Each test is the attacker's
 own calls (``with_user``: what JSON-RPC would run), then what the office would expect: the call is
-refused, or nothing leaked, was sent or was rewritten. A test that fails is a hole.
+refused, or nothing leaked, was sent or was rewritten.
 """
 
 from datetime import timedelta
@@ -17,7 +17,7 @@ from .common import PRIVATE_KEY, TOKEN, TrustCase
 
 
 @tagged("post_install", "-at_install")
-class TestRedTeam2(TrustCase):
+class TestTrustEvidence(TrustCase):
     # ------------------------------------------------------------------ helpers
     def _letters_wizard(self, user, letters, **values):
         return (
@@ -204,9 +204,7 @@ class TestRedTeam2(TrustCase):
                 message_type="notification",
                 subtype_xmlid="mail.mt_note",
             )
-        forged = consent.sudo().message_ids.filtered(
-            lambda m: m.author_id == self._bot() and "refused" in str(m.body)
-        )
+        forged = consent.sudo().message_ids.filtered(lambda m: m.author_id == self._bot() and "refused" in str(m.body))
         self.assertFalse(forged, "a note in OdooBot's name on a consent")
 
     def test_a_consent_dated_in_the_future_does_not_outlive_a_refusal_given_at_ar24(self):
@@ -277,9 +275,7 @@ class TestRedTeam2(TrustCase):
                 .create({"res_model": "res.users", "res_ids": [self.ar24_user.id], "send_type": "ae"})
             )
             shown = " ".join(
-                str(value)
-                for line in [*wizard.line_ids, *wizard.error_line_ids]
-                for value in line.read()[0].values()
+                str(value) for line in [*wizard.line_ids, *wizard.error_line_ids] for value in line.read()[0].values()
             )
             self.assertNotIn(method.slug, shown, "another office's payment method shown to an outsider")
             self.assertNotIn("Alain Joly, not to that of", shown, "the holder of another office's card shown")
@@ -400,9 +396,7 @@ class TestRedTeam2(TrustCase):
         template = (
             self.env["mail.template"]
             .with_user(self.colleague)
-            .create(
-                {"name": "Le mien", "model_id": self.env.ref("base.model_res_partner").id, "body_html": "<p>x</p>"}
-            )
+            .create({"name": "Le mien", "model_id": self.env.ref("base.model_res_partner").id, "body_html": "<p>x</p>"})
         )
         wizard = (
             self.env["ar24.send.wizard"]
@@ -424,8 +418,11 @@ class TestRedTeam2(TrustCase):
 
     def test_letter_values_cannot_name_a_colleagues_method_in_disguise(self):
         alain_method = self.company.ar24_payment_method_id
-        for method in (alain_method.id, [alain_method.id]):
-            with self.subTest(method=method), self.refused(AccessError, "not a payment method of"):
+        for method, exception, pattern in (
+            (alain_method.id, AccessError, "not a payment method of"),
+            ([alain_method.id], ValidationError, "payment_method_id: one record each, by its id"),
+        ):
+            with self.subTest(method=method), self.refused(exception, pattern):
                 self.env["ar24.send.wizard"].with_user(self.colleague).create(
                     {
                         "res_model": "res.partner",
