@@ -55,7 +55,8 @@ class IrAttachment(models.Model):
         proofs of it, filed by the synchronisation only (a forged one would never be replaced)."""
         if self.env.su or self.env.user.has_group("base.group_system"):
             return
-        if any(vals.get("res_model") == "ar24.consent" for vals in vals_list):
+        default = self.env.context.get("default_res_model")
+        if any(vals.get("res_model", default) == "ar24.consent" for vals in vals_list):
             raise AccessError(
                 self.env._("An LRE consent's files are AR24's proofs of it: only AR24's synchronisation files them.")
             )

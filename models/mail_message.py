@@ -74,9 +74,15 @@ class MailMessage(models.Model):
     def create(self, vals_list):
         # message_post checks nothing of the kind: a user's message on a letter or a consent is his own
         if not self._ar24_privileged():
-            own = (None, False, self.env.user.partner_id.id)
-            if any(vals.get("model") in LOG_MODELS and vals.get("author_id") not in own for vals in vals_list):
-                self._ar24_refuse_log()
+            partner = self.env.user.partner_id
+            for vals in vals_list:
+                if vals.get("model", self.env.context.get("default_model")) not in LOG_MODELS:
+                    continue
+                # signed by the poster, under his own address: no anonymous note, no borrowed name
+                if ("author_id" in vals and vals["author_id"] != partner.id) or vals.get("author_guest_id"):
+                    self._ar24_refuse_log()
+                if vals.get("email_from") and vals["email_from"] not in (partner.email_formatted, partner.email):
+                    self._ar24_refuse_log()
         return super().create(vals_list)
 
     def write(self, vals):

@@ -25,4 +25,4 @@ from . import test_i18n
 from . import test_trust_indirect
 from . import test_shared_work
 from . import test_trust_evidence
-from . import test_trust_round3
+from . import test_trust_bypass

@@ -1,6 +1,5 @@
-"""Red team, round 3: the fixes of the second round against a colleague's RPC, and what users still do.
-
-Each test FAILS when the attack succeeds or when a legitimate action is wrongly refused.
+"""Ways around the evidence and entity rules (contexts, copies, imports, the chatter, direct consent
+writes) tried as a colleague's RPC, and what legitimate users still do under those rules.
 """
 
 from datetime import timedelta
@@ -14,7 +13,7 @@ from .common import PRIVATE_KEY, TOKEN, TrustCase
 
 
 @tagged("post_install", "-at_install")
-class TestTrustRound3(TrustCase):
+class TestTrustBypass(TrustCase):
     # ------------------------------------------------------------------ helpers
     def _bot(self):
         return self.env.ref("base.partner_root")
