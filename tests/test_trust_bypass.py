@@ -57,8 +57,10 @@ class TestTrustBypass(TrustCase):
             self.env["ar24.consent"].with_user(self.colleague).create(
                 {"partner_id": bernard.id, "state": "accepted", "email": "bernard@example.org", "date": future}
             )
-        dated_ahead = self.env["ar24.consent"].sudo().search(
-            [("partner_id", "=", bernard.id), ("date", ">", fields.Datetime.now())]
+        dated_ahead = (
+            self.env["ar24.consent"]
+            .sudo()
+            .search([("partner_id", "=", bernard.id), ("date", ">", fields.Datetime.now())])
         )
         self.assertFalse(dated_ahead, "a consent was created dated in 2099 (direct create)")
 
@@ -153,14 +155,18 @@ class TestTrustBypass(TrustCase):
     def test_letter_values_company_as_a_string(self):
         pins = self._entity("Copropriété Les Pins")
         with self.attempt():
-            wizard = self.env["ar24.send.wizard"].with_user(self.colleague).create(
-                {
-                    "res_model": "res.partner",
-                    "res_ids": self.plumber.ids,
-                    "send_type": "ae",
-                    "body": "<p>x</p>",
-                    "letter_values": {"company_id": str(pins.id)},
-                }
+            wizard = (
+                self.env["ar24.send.wizard"]
+                .with_user(self.colleague)
+                .create(
+                    {
+                        "res_model": "res.partner",
+                        "res_ids": self.plumber.ids,
+                        "send_type": "ae",
+                        "body": "<p>x</p>",
+                        "letter_values": {"company_id": str(pins.id)},
+                    }
+                )
             )
             wizard.action_send()
         self.assertFalse(self.env["ar24.letter"].sudo().search([("company_id", "=", pins.id)]))
@@ -230,7 +236,16 @@ class TestTrustBypass(TrustCase):
         partner = self.denise.with_user(self.ar24_user)
         partner.write({"ar24_consent": True, "ar24_consent_date": fields.Datetime.now()})
         self.assertEqual(partner.ar24_consent_state, "accepted")
-        bernard = self.env["res.partner"].with_user(self.ar24_user).create(
-            {"name": "Bernard", "email": "b@example.org", "ar24_consent": True, "ar24_consent_date": fields.Date.today()}
+        bernard = (
+            self.env["res.partner"]
+            .with_user(self.ar24_user)
+            .create(
+                {
+                    "name": "Bernard",
+                    "email": "b@example.org",
+                    "ar24_consent": True,
+                    "ar24_consent_date": fields.Date.today(),
+                }
+            )
         )
         self.assertEqual(bernard.ar24_consent_state, "accepted")
