@@ -83,20 +83,8 @@ CONTENT_FIELDS = (
 # What the module that opens the send wizard on its documents may give all their letters
 # (``ar24.letter._prepare_from_records``): never their recipient, sender, files or source, which
 # the wizard takes from each document and the user.
-LETTER_VALUE_FIELDS = (
-    "subject",
-    "body",
-    "send_type",
-    "print_color",
-    "print_duplex",
-    "company_id",
-    "payment_method_id",
-    "ref_dossier",
-    "ref_client",
-    "ref_facturation",
-    "recipient_status",
-    "ag_date",
-    "must_be_received_by",
+LETTER_VALUE_FIELDS = tuple(
+    name for name in CONTENT_FIELDS if name not in ("partner_id", "contact_id", "attachment_ids", "to_email", "user_id")
 )
 # Also accepted when a user creates a letter (checked in ``ar24.letter._ar24_check_create``).
 USER_CREATE_FIELDS = (*CONTENT_FIELDS, "res_model", "res_id", "fallback_of_id")

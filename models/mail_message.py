@@ -20,27 +20,9 @@ IDENTITY_FIELDS = frozenset(
         "date",
     }
 )
-
 # What a message says and where it hangs: a registered letter's log (its proofs with their SHA-256,
 # AR24's refusals, its tracked states) keeps all of these.
-CONTENT_FIELDS = frozenset(
-    {
-        "body",
-        "subject",
-        "attachment_ids",
-        "author_id",
-        "author_guest_id",
-        "email_from",
-        "model",
-        "res_id",
-        "record_name",
-        "message_type",
-        "subtype_id",
-        "tracking_value_ids",
-        "date",
-        "parent_id",
-    }
-)
+CONTENT_FIELDS = IDENTITY_FIELDS | {"body", "subject", "attachment_ids", "parent_id"}
 
 
 class MailMessage(models.Model):

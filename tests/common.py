@@ -327,6 +327,35 @@ class TrustCase(AR24Case):
         for user in (self.colleague, self.ar24_manager):  # Alain is charged to the entity's method, his own
             self.link_payment(user)
 
+    def letters_wizard(self, user, letters, **values):
+        """``user``'s send wizard on ``letters``, as the letters list's Send opens it."""
+        return (
+            self.env["ar24.send.wizard"]
+            .with_user(user)
+            .with_context(active_model="ar24.letter", active_ids=letters.ids)
+            .create(dict({"send_type": "ae"}, **values))
+        )
+
+    def documents_wizard(self, user, records, **values):
+        """``user``'s send wizard on ``records`` (any model), created as a script would by RPC."""
+        values = dict({"res_model": records._name, "res_ids": records.ids, "send_type": "ae"}, **values)
+        return self.env["ar24.send.wizard"].with_user(user).create(values)
+
+    def configured_entity(self, name):
+        """Another entity (co-ownership) of the office, configured for AR24 like the first one."""
+        entity = self.env["res.company"].create({"name": name})
+        entity.write(
+            {
+                "ar24_environment": "custom",
+                "ar24_api_url": self.emulator.api_url,
+                "ar24_token": TOKEN,
+                "ar24_private_key": PRIVATE_KEY,
+                "ar24_is_coownership": True,
+                "ar24_ae_consent_required": False,
+            }
+        )
+        return entity
+
     def _upload(self, user, name="convocation.pdf", text="Convocation AG", **values):
         """A PDF uploaded by ``user`` (the letter form's and the wizard's attachment field)."""
         return (

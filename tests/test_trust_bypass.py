@@ -5,11 +5,10 @@ writes) tried as a colleague's RPC, and what legitimate users still do under tho
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ..ar24.pdf import make_pdf
-from .common import PRIVATE_KEY, TOKEN, TrustCase
+from .common import TrustCase
 
 
 @tagged("post_install", "-at_install")
@@ -25,20 +24,6 @@ class TestTrustBypass(TrustCase):
         )
         self.assertEqual(consent.state, "accepted")
         return consent
-
-    def _entity(self, name):
-        entity = self.env["res.company"].create({"name": name})
-        entity.write(
-            {
-                "ar24_environment": "custom",
-                "ar24_api_url": self.emulator.api_url,
-                "ar24_token": TOKEN,
-                "ar24_private_key": PRIVATE_KEY,
-                "ar24_is_coownership": True,
-                "ar24_ae_consent_required": False,
-            }
-        )
-        return entity
 
     # ================================================================== holes?
     def test_consent_cannot_be_dated_ahead_by_writing_the_consent_itself(self):
@@ -125,7 +110,7 @@ class TestTrustBypass(TrustCase):
         self.assertFalse(self.env["ar24.letter"].sudo().search([("res_model", "=", "ar24.consent")]))
 
     def test_letter_imported_for_an_entity_the_user_does_not_work_for(self):
-        pins = self._entity("Copropriété Les Pins")
+        pins = self.configured_entity("Copropriété Les Pins")
         with self.attempt():
             self.env["ar24.letter"].with_user(self.colleague).load(
                 ["partner_id/.id", "subject", "body", "send_type", "company_id/.id"],
@@ -134,7 +119,7 @@ class TestTrustBypass(TrustCase):
         self.assertFalse(self.env["ar24.letter"].sudo().search([("company_id", "=", pins.id)]))
 
     def test_letter_copied_into_an_entity_the_user_does_not_work_for(self):
-        pins = self._entity("Copropriété Les Pins")
+        pins = self.configured_entity("Copropriété Les Pins")
         draft = self._draft(self.colleague)
         with self.attempt():
             draft.with_user(self.colleague).copy({"company_id": pins.id})
@@ -153,20 +138,14 @@ class TestTrustBypass(TrustCase):
         self.assertEqual(template.ar24_action_id, action)
 
     def test_letter_values_company_as_a_string(self):
-        pins = self._entity("Copropriété Les Pins")
+        pins = self.configured_entity("Copropriété Les Pins")
         with self.attempt():
-            wizard = (
-                self.env["ar24.send.wizard"]
-                .with_user(self.colleague)
-                .create(
-                    {
-                        "res_model": "res.partner",
-                        "res_ids": self.plumber.ids,
-                        "send_type": "ae",
-                        "body": "<p>x</p>",
-                        "letter_values": {"company_id": str(pins.id)},
-                    }
-                )
+            wizard = self.documents_wizard(
+                self.colleague,
+                self.env["res.partner"].browse(self.plumber.ids),
+                send_type="ae",
+                body="<p>x</p>",
+                letter_values={"company_id": str(pins.id)},
             )
             wizard.action_send()
         self.assertFalse(self.env["ar24.letter"].sudo().search([("company_id", "=", pins.id)]))
@@ -188,7 +167,7 @@ class TestTrustBypass(TrustCase):
         self.assertEqual(draft.subject, "Convocation AG modifiée")
 
     def test_legit_manager_sends_for_the_entities_he_works_for(self):
-        pins = self._entity("Copropriété Les Pins")
+        pins = self.configured_entity("Copropriété Les Pins")
         for user in (self.ar24_manager, self.ar24_user):
             user.sudo().company_ids = [Command.link(pins.id)]
         self.link_payment(self.ar24_manager, pins)

@@ -13,35 +13,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from ..ar24.pdf import make_pdf
-from .common import PRIVATE_KEY, TOKEN, TrustCase
+from .common import TrustCase
 
 
 @tagged("post_install", "-at_install")
 class TestTrustEvidence(TrustCase):
     # ------------------------------------------------------------------ helpers
-    def _letters_wizard(self, user, letters, **values):
-        return (
-            self.env["ar24.send.wizard"]
-            .with_user(user)
-            .with_context(active_model="ar24.letter", active_ids=letters.ids)
-            .create(dict({"send_type": "ae"}, **values))
-        )
-
-    def _configured_entity(self, name):
-        """Another entity (co-ownership) of the office, configured for AR24 like the first one."""
-        entity = self.env["res.company"].create({"name": name})
-        entity.write(
-            {
-                "ar24_environment": "custom",
-                "ar24_api_url": self.emulator.api_url,
-                "ar24_token": TOKEN,
-                "ar24_private_key": PRIVATE_KEY,
-                "ar24_is_coownership": True,
-                "ar24_ae_consent_required": False,
-            }
-        )
-        return entity
-
     def _bot(self):
         return self.env.ref("base.partner_root")
 
@@ -58,12 +35,12 @@ class TestTrustEvidence(TrustCase):
         one of his queued drafts to another co-ownership of the database (with his own payment
         method, so that the queue's checks pass): the queue's job sends it in the name of that
         entity, on its letterhead and through its AR24 settings."""
-        pins = self._configured_entity("Copropriété Les Pins")
+        pins = self.configured_entity("Copropriété Les Pins")
         self.assertNotIn(pins, self.colleague.company_ids)
         paul_method = self.env["ar24.payment.method"].search([("user_id", "=", self.colleague.id)], limit=1)
         self.env["ir.config_parameter"].sudo().set_param("ar24_lre.inline_limit", 0)  # every batch is queued
         draft = self._draft(self.colleague, subject="Rappel de charges")
-        self._letters_wizard(self.colleague, draft).action_send()
+        self.letters_wizard(self.colleague, draft).action_send()
         self.assertTrue(draft.send_queued)
         with self.attempt():
             draft.with_user(self.colleague).write({"company_id": pins.id, "payment_method_id": paul_method.id})
@@ -79,7 +56,7 @@ class TestTrustEvidence(TrustCase):
         self.assertNotEqual(draft.company_id, pins, "Paul moved his letter to an entity he does not work for")
 
     def test_a_draft_cannot_be_moved_to_an_entity_its_sender_does_not_work_for(self):
-        pins = self._configured_entity("Copropriété Les Pins")
+        pins = self.configured_entity("Copropriété Les Pins")
         draft = self._draft(self.colleague)
         self.env.invalidate_all()
         with self.refused(AccessError, "."):
@@ -217,7 +194,7 @@ class TestTrustEvidence(TrustCase):
             self.denise.with_user(self.colleague).write({"ar24_consent": True, "ar24_consent_date": future})
         self.controls.consent(self.alain_ar24["id_user"], "denise@example.org", "refused")
         draft = self._draft(self.ar24_user, send_type="lre_eidas")
-        wizard = self._letters_wizard(self.ar24_user, draft, send_type="lre_eidas")
+        wizard = self.letters_wizard(self.ar24_user, draft, send_type="lre_eidas")
         with self.attempt():
             wizard.action_send()
         draft.invalidate_recordset()
@@ -291,18 +268,12 @@ class TestTrustEvidence(TrustCase):
         )
         self.env.invalidate_all()
         with self.attempt():
-            wizard = (
-                self.env["ar24.send.wizard"]
-                .with_user(outsider)
-                .create(
-                    {
-                        "res_model": "res.users",
-                        "res_ids": [self.ar24_user.id],
-                        "send_type": "ae",
-                        "body": "<p>Mise en demeure</p>",
-                        "payment_method_id": theirs.id,
-                    }
-                )
+            wizard = self.documents_wizard(
+                outsider,
+                self.env["res.users"].browse([self.ar24_user.id]),
+                send_type="ae",
+                body="<p>Mise en demeure</p>",
+                payment_method_id=theirs.id,
             )
             wizard.action_send()
         self.assertFalse(
@@ -322,18 +293,12 @@ class TestTrustEvidence(TrustCase):
         self.env.cr.precommit.run()  # the letter's own tracking, as at the end of the request
         before = received.sudo().message_ids
         with self.attempt():
-            wizard = (
-                self.env["ar24.send.wizard"]
-                .with_user(self.ar24_manager)
-                .create(
-                    {
-                        "res_model": "ar24.letter",
-                        "res_ids": received.ids,
-                        "send_type": "ae",
-                        "composition": True,
-                        "body": "<p>Relance</p>",
-                    }
-                )
+            wizard = self.documents_wizard(
+                self.ar24_manager,
+                self.env["ar24.letter"].browse(received.ids),
+                send_type="ae",
+                composition=True,
+                body="<p>Relance</p>",
             )
             wizard.action_send()
         self.env.flush_all()
@@ -375,18 +340,12 @@ class TestTrustEvidence(TrustCase):
         )
         self.env.invalidate_all()  # a new request: nothing of Alain's letter in the cache
         with self.refused(AccessError, "Registered letter"):
-            wizard = (
-                self.env["ar24.send.wizard"]
-                .with_user(self.colleague)
-                .create(
-                    {
-                        "res_model": "res.partner",
-                        "res_ids": partner.ids,
-                        "template_id": template.id,
-                        "composition": True,
-                        "send_type": "lr_paper",
-                    }
-                )
+            wizard = self.documents_wizard(
+                self.colleague,
+                self.env["res.partner"].browse(partner.ids),
+                template_id=template.id,
+                composition=True,
+                send_type="lr_paper",
             )
             wizard.read(["line_ids", "error_line_ids"])  # what the web client reads back
         documents = self.env["ar24.send.wizard.document"].sudo().search([("create_uid", "=", self.colleague.id)])
@@ -398,18 +357,12 @@ class TestTrustEvidence(TrustCase):
             .with_user(self.colleague)
             .create({"name": "Le mien", "model_id": self.env.ref("base.model_res_partner").id, "body_html": "<p>x</p>"})
         )
-        wizard = (
-            self.env["ar24.send.wizard"]
-            .with_user(self.colleague)
-            .create(
-                {
-                    "res_model": "res.partner",
-                    "res_ids": self.plumber.ids,
-                    "template_id": template.id,
-                    "composition": True,
-                    "send_type": "ae",
-                }
-            )
+        wizard = self.documents_wizard(
+            self.colleague,
+            self.env["res.partner"].browse(self.plumber.ids),
+            template_id=template.id,
+            composition=True,
+            send_type="ae",
         )
         template.with_user(self.colleague).write({"model_id": self.env.ref("base.model_res_users").id})
         with self.refused(ValidationError, "is for res.users"):
@@ -448,7 +401,7 @@ class TestTrustEvidence(TrustCase):
         outsider = self._other_office_manager()
         draft = self._draft(self.ar24_user)
         with self.assertRaises(AccessError):
-            self._letters_wizard(outsider, draft)
+            self.letters_wizard(outsider, draft)
         with self.assertRaises(AccessError):
             self.env["ar24.otp.wizard"].with_user(outsider).create({"letter_ids": draft.ids})
         self.assertFalse(self.controls.calls("send_mail"))

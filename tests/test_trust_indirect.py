@@ -15,14 +15,6 @@ from .common import AR24HttpCase, TrustCase, letter_user
 
 @tagged("post_install", "-at_install")
 class TestTrustIndirect(TrustCase):
-    def _wizard(self, user, letters, **values):
-        return (
-            self.env["ar24.send.wizard"]
-            .with_user(user)
-            .with_context(active_model="ar24.letter", active_ids=letters.ids)
-            .create(dict({"send_type": "ae"}, **values))
-        )
-
     # ------------------------------------------------------------------ the recipient of a sent letter
     def test_merging_contacts_does_not_change_the_recipient_of_a_sent_letter(self):
         """Registered-letter users are contact managers, and Odoo's contact merge rewrites every
@@ -138,7 +130,7 @@ class TestTrustIndirect(TrustCase):
                 ]
             )
         )
-        self._wizard(self.colleague, batch).action_send()  # more than 20 letters: the queue sends them
+        self.letters_wizard(self.colleague, batch).action_send()  # more than 20 letters: the queue sends them
         self.assertTrue(all(batch.mapped("send_queued")))
         with self.attempt():
             batch[:1].write({"payment_method_id": theirs.id})  # after the wizard's check
@@ -219,7 +211,7 @@ class TestTrustIndirect(TrustCase):
         forged = make_pdf(["Lettre que je n'ai jamais envoyée"])
         with self.attempt():
             letter.pdf_attachment_id.with_user(self.ar24_user).write({"raw": forged})
-        wiz = self._wizard(self.ar24_user, letter, send_type="lre_eidas")
+        wiz = self.letters_wizard(self.ar24_user, letter, send_type="lre_eidas")
         wiz.action_send()
         otp = self.env["ar24.otp.wizard"].with_user(self.ar24_user).create({"letter_ids": letter.ids})
         otp.otp_code = self.alain_ar24["otp"]()
