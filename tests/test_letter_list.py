@@ -229,8 +229,11 @@ class TestLetterList(AR24Case):
         # each sender's AR24 address book holds the consents given to him
         self.controls.consent(self.sender["id_user"], "denise@example.org", "accepted", firstname="Denise")
         self.controls.consent(self.sender["id_user"], "jean.latour@example.org", "accepted", firstname="Jean")
-        self.controls.consent(colleague_at_ar24["id_user"], "pierre@example.org", "refused", firstname="Pierre")
+        # Pierre's consent recorded by hand, then refused at AR24 (strictly later: a consent recorded by hand
+        # after AR24's answer would win over it)
         pierre.write({"ar24_consent_state": "accepted", "ar24_consent_email": "pierre@example.org"})
+        self.controls.advance(seconds=2)
+        self.controls.consent(colleague_at_ar24["id_user"], "pierre@example.org", "refused", firstname="Pierre")
         letters = self.Letter.create(
             [
                 {"partner_id": partner.id, "subject": "Convocation AG", "user_id": user.id}
