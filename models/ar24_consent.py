@@ -17,7 +17,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..ar24 import rules
 from ..ar24.errors import AR24Error
@@ -110,25 +110,30 @@ class Ar24Consent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         vals_list = [self._ar24_clean(vals) for vals in vals_list]
-        for vals in vals_list:
-            self._ar24_check_date(vals)
+        if not self.env.su:
+            Partner = self.env["res.partner"]
+            for vals in vals_list:
+                self._ar24_check_date(vals.get("date"), Partner.browse(vals.get("partner_id")))
         return super().create(vals_list)
 
-    def _ar24_check_date(self, vals):
-        """A user records a consent given by now: one dated ahead would outlive the refusal AR24's
-        address book gives later (the synchronisation keeps a consent recorded by hand after AR24's)."""
-        date = fields.Datetime.to_datetime(vals.get("date"))
-        if date and date > fields.Datetime.now() and not self.env.su:
-            raise UserError(self.env._("An LRE consent cannot be dated in the future (%(date)s).", date=date))
+    @api.model
+    def _ar24_check_date(self, date, partner):
+        """A consent is recorded as given by now: one dated ahead would outlive the refusal AR24's address
+        book gives later (the synchronisation keeps a consent recorded by hand after AR24's answer)."""
+        date = fields.Datetime.to_datetime(date)
+        if date and date > fields.Datetime.now():
+            raise UserError(
+                self.env._(
+                    "%(contact)s: an LRE consent cannot be dated in the future (%(date)s).",
+                    contact=partner.sudo().display_name,
+                    date=date,
+                )
+            )
 
     def message_post(self, **kwargs):
         # a consent's files are AR24's proofs: Odoo would move the poster's uploads onto it in superuser mode
-        if (kwargs.get("attachment_ids") or kwargs.get("attachments")) and not (
-            self.env.su or self.env.user.has_group("base.group_system")
-        ):
-            raise AccessError(
-                self.env._("An LRE consent's files are AR24's proofs of it: only AR24's synchronisation files them.")
-            )
+        if kwargs.get("attachment_ids") or kwargs.get("attachments"):
+            self.env["ir.attachment"]._ar24_check_consent_files([{"res_model": self._name}])
         return super().message_post(**kwargs)
 
     def write(self, vals):
@@ -146,7 +151,9 @@ class Ar24Consent(models.Model):
             self._track_set_log_message(
                 Markup("<p>%s</p>") % self.env._("LRE consent changed by %(user)s.", user=self.env.user.name)
             )
-        self._ar24_check_date(vals)
+        if not self.env.su:
+            for consent in self:
+                self._ar24_check_date(vals.get("date"), consent.partner_id)
         return super().write(self._ar24_clean(vals))
 
     def _creation_message(self):

@@ -38,7 +38,7 @@ class IrAttachment(models.Model):
 
     def _ar24_check_evidence(self, operation):
         """Anyone below system administrator is refused: a letter's evidence is never rewritten."""
-        if self.env.su or self.env.user.has_group("base.group_system"):
+        if self.env["ar24.letter.guard"]._privileged(self.env):
             return
         evidence = self._ar24_evidence()
         if evidence:
@@ -53,7 +53,7 @@ class IrAttachment(models.Model):
     def _ar24_check_consent_files(self, vals_list):
         """Nobody below system administrator files a document on an LRE consent: its files are AR24's
         proofs of it, filed by the synchronisation only (a forged one would never be replaced)."""
-        if self.env.su or self.env.user.has_group("base.group_system"):
+        if self.env["ar24.letter.guard"]._privileged(self.env):
             return
         default = self.env.context.get("default_res_model")
         if any(vals.get("res_model", default) == "ar24.consent" for vals in vals_list):

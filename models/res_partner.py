@@ -193,15 +193,7 @@ class ResPartner(models.Model):
             else:
                 email = current.email or (partner.ar24_email_normalized if state == "accepted" else False)
             date = fields.Datetime.to_datetime(given.get("ar24_consent_date")) or now
-            if date > now:
-                # a consent dated ahead would outlive the refusal AR24's address book gives later
-                raise UserError(
-                    self.env._(
-                        "%(contact)s: an LRE consent cannot be dated in the future (%(date)s).",
-                        contact=partner.display_name,
-                        date=date,
-                    )
-                )
+            self.env["ar24.consent"]._ar24_check_date(date, partner)
             updates[partner.id] = {
                 "state": state,
                 "email": email,

@@ -100,7 +100,7 @@ class TestSendTrust(SendFlowCase):
                 ValidationError,
                 "cannot be given res_id, res_model",
             ),
-            ({"company_id": self.other_office.id}, ValidationError, "entity you do not work for"),
+            ({"company_id": self.other_office.id}, AccessError, "Paul Rival do not work for this entity"),
             (
                 {"payment_method_id": self.card.id},
                 AccessError,

@@ -140,9 +140,6 @@ class Ar24SendWizard(models.TransientModel):
             wrong = [name for name in ("company_id", "payment_method_id") if not isinstance(values.get(name) or 0, int)]
             if wrong:
                 raise ValidationError(self.env._("%(fields)s: one record each, by its id.", fields=", ".join(wrong)))
-            company = values.get("company_id")
-            if company and company not in self.env.user.company_ids.ids:
-                raise ValidationError(self.env._("You cannot send letters for an entity you do not work for."))
             letters = wizard._as_user(self.env["ar24.letter"])
             self.env["ar24.letter.guard"]._check_create(letters, [values])
 
