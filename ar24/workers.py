@@ -16,6 +16,7 @@ class AR24Workers:
 
     def __init__(self, factory, concurrency=1):
         self.factory = factory
+        self.concurrency = max(1, concurrency)
         self.local = threading.local()
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="ar24") if concurrency > 1 else None
 

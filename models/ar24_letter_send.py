@@ -19,6 +19,8 @@ _logger = logging.getLogger(__name__)
 QUEUED = [("send_queued", "=", True), ("state", "in", CONTENT_STATES)]
 # chunks whose PDFs are rendered while the current one is at AR24 (PDFs in flight: this many chunks)
 RENDER_AHEAD = 2
+# the first chunk's PDFs are made before any call to AR24: a small one, and the next ones twice as
+# large each time up to the chunk size, so that each renders while the one before is at AR24
 FIRST_CHUNK = 16
 SEND_QUEUE_JOBS = ("ar24_lre.ir_cron_ar24_send_queue", "ar24_lre.ir_cron_ar24_send_queue_2")
 # first key of the advisory locks by which an Odoo process claims letters ("AR24")
@@ -200,11 +202,9 @@ class Ar24LetterSend(models.AbstractModel):
 
         def chunks():
             nonlocal held
-            # a small first chunk: its PDFs are rendered before any call to AR24, the others' meanwhile
-            first = min(size, FIRST_CHUNK)
+            sizes = self._chunk_sizes(size)
             while not state["stop"]:
-                letters = self._claim_queued(first or size, held)
-                first = 0
+                letters = self._claim_queued(next(sizes), held)
                 if letters is None:
                     return
                 held |= letters
@@ -220,6 +220,14 @@ class Ar24LetterSend(models.AbstractModel):
             self._pipeline(chunks(), on_sent=sent, progress=progress)
         finally:
             self._release(held)
+
+    @api.model
+    def _chunk_sizes(self, size):
+        """Sizes of the chunks of a batch: ``FIRST_CHUNK``, then twice as many each time, up to ``size``."""
+        current = min(size, FIRST_CHUNK)
+        while True:
+            yield current
+            current = min(size, current * 2)
 
     @api.model
     def _claim_queued(self, size, taken):
@@ -247,7 +255,7 @@ class Ar24LetterSend(models.AbstractModel):
             self._report_to_senders(lre)
         letters -= lre
         for (company, _user), group in self._groups(letters).items():
-            self._reconcile(group, company._ar24_client())
+            self._reconcile(group, company)
         ready = letters.filtered(lambda letter: not letter.ar24_id)
         (letters - ready).write({"send_queued": False})
         self._commit()
@@ -324,7 +332,7 @@ class Ar24LetterSend(models.AbstractModel):
             letters = claimed.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
             for company, group in letters.grouped("company_id").items():
                 if company._ar24_is_configured():
-                    self._reconcile(group, company._ar24_client())
+                    self._reconcile(group, company)
         finally:
             self._release(claimed)
 
@@ -453,6 +461,12 @@ class Ar24LetterSend(models.AbstractModel):
         return letters - failed
 
     @api.model
+    def _render_done(self, rendering):
+        """Whether the PDFs of a ``_render_start`` are all made (``_render_finish`` would not wait)."""
+        _letters, todo, runs = rendering
+        return not todo or isinstance(runs, UserError) or runs.done()
+
+    @api.model
     def _render_abandon(self, rendering):
         """Stop waiting for a rendering whose letters will not be sent now (their PDFs are made
         again next time)."""
@@ -561,7 +575,7 @@ class Ar24LetterSend(models.AbstractModel):
 
         def chunks():
             for (company, _user), group in self._groups(claimed).items():
-                self._reconcile(group, company._ar24_client())
+                self._reconcile(group, company)
                 # a qualified LRE leaves only with its sender's OTP hash: without it, it keeps waiting
                 todo = group.filtered(
                     lambda letter: (
@@ -572,8 +586,11 @@ class Ar24LetterSend(models.AbstractModel):
                 )
                 if progress:
                     progress.advance(group - todo)  # at AR24 already (reconciled), or waiting for a code
-                for start in range(0, len(todo), chunk_size):
-                    yield todo[start : start + chunk_size]
+                sizes, start = self._chunk_sizes(chunk_size), 0
+                while start < len(todo):
+                    end = start + next(sizes)
+                    yield todo[start:end]
+                    start = end
 
         try:
             self._pipeline(chunks(), otp_hash, progress=progress)
@@ -591,43 +608,56 @@ class Ar24LetterSend(models.AbstractModel):
         workers, ahead, taken, rendering = {}, deque(), {"done": False}, None
 
         def meanwhile():
+            """Take the next chunks and start their PDFs; file the PDFs of those rendered already,
+            so that the next chunk's first calls do not wait for it."""
             while len(ahead) < RENDER_AHEAD and not taken["done"]:
                 upcoming = next(chunks, None)
                 if not upcoming:
                     taken["done"] = True
-                    return
+                    break
                 self._own_attachments(upcoming)
-                ahead.append((upcoming, self._render_start(upcoming)))
+                ahead.append({"chunk": upcoming, "rendering": self._render_start(upcoming), "rendered": None})
+            for item in ahead:
+                if item["rendered"] is None and self._render_done(item["rendering"]):
+                    item["rendered"] = self._render_finish(item["rendering"])
 
         try:
-            chunk = next(chunks, None)
+            chunk, rendered = next(chunks, None), None
             while chunk:
                 company, user = chunk.company_id, chunk.user_id
                 if (company, user) not in workers:
                     factory = company._ar24_client_factory(company._ar24_client())
                     workers[company, user] = AR24Workers(factory, concurrency)
-                self._send_chunk(chunk, workers[company, user], user, otp_hash, rendering, meanwhile, progress)
+                self._send_chunk(
+                    chunk, workers[company, user], user, otp_hash, rendering, meanwhile, progress, rendered
+                )
                 if on_sent:
                     on_sent(chunk)
                 release_freed_memory()
                 meanwhile()  # a chunk without letters to send calls for no files
-                chunk, rendering = ahead.popleft() if ahead else (None, None)
+                item = ahead.popleft() if ahead else dict.fromkeys(("chunk", "rendering", "rendered"))
+                chunk, rendering, rendered = item["chunk"], item["rendering"], item["rendered"]
         finally:
             self._render_abandon(rendering)
-            for _chunk, pending in ahead:
-                self._render_abandon(pending)
+            for item in ahead:
+                self._render_abandon(item["rendering"])
             for pool in workers.values():
                 pool.__exit__(None, None, None)
 
     @api.model
-    def _send_chunk(self, letters, workers, user, otp_hash, rendering=None, meanwhile=None, progress=None):
-        """Send these letters (their PDFs rendered first, unless ``rendering`` of them is under way)
-        and commit; ``meanwhile()`` runs once while their first files fly to AR24."""
-        if rendering is None:
-            self._own_attachments(letters)
-            rendering = self._render_start(letters)
+    def _send_chunk(
+        self, letters, workers, user, otp_hash, rendering=None, meanwhile=None, progress=None, rendered=None
+    ):
+        """Send these letters (their PDFs rendered first, unless ``rendering`` of them is under way,
+        or ``rendered``: those whose PDFs are filed) and commit; ``meanwhile()`` runs while their
+        files fly to AR24."""
+        if rendered is None:
+            if rendering is None:
+                self._own_attachments(letters)
+                rendering = self._render_start(letters)
+            rendered = self._render_finish(rendering)
         # a letter AR24 holds, or may hold, never leaves again from here (exactly once)
-        rendered = self._render_finish(rendering).filtered(lambda letter: not letter.ar24_id)
+        rendered = rendered.filtered(lambda letter: not letter.ar24_id)
         if rendered:
             self._send_rendered(rendered, workers, user, otp_hash, meanwhile)
         elif meanwhile:
@@ -670,13 +700,17 @@ class Ar24LetterSend(models.AbstractModel):
         if meanwhile:
             # the workers have the uploads to do: the ORM work of what follows costs them nothing
             meanwhile()
-        # AR24's answers are applied once nothing is left to submit: until then this thread only
-        # hands calls to the workers (Python threads share one interpreter lock), and a crash
-        # before they are applied is reconciled like any unknown outcome (send_started_at is
-        # committed)
+        # AR24's answers are written as they come, while the workers wait for the next ones, and
+        # committed with the next letters that leave; a crash before that is reconciled like any
+        # unknown outcome (send_started_at is committed)
         answers = []
         while True:
             ready = [letter_id for letter_id in waiting if all(a in shared for a in needs[letter_id])]
+            if ready and len(pending) >= 2 * workers.concurrency:
+                # the workers have more than a round of calls queued: the letters ready meanwhile
+                # wait and leave together, one commit for many (a commit per upload answered held
+                # this thread, and the calls behind it, about 8 ms each)
+                ready = []
             if ready:
                 waiting.difference_update(ready)
                 letters.browse(ready).write({"send_started_at": fields.Datetime.now()})
@@ -687,11 +721,13 @@ class Ar24LetterSend(models.AbstractModel):
                 pending[workers.submit(send, (product, dict(params, attachment=files)))] = ("send", by_id[letter_id])
             if not pending:
                 break
-            if answers and not waiting and all(step == "send" for step, _records in pending.values()):
-                # nothing is left to submit: write the answers while the last calls fly; they are
-                # flushed and committed with the last ones (a commit here would empty Odoo's cache
-                # and read every letter again)
+            if answers:
+                # written while other calls fly, their chatter notes (tracking) included: the
+                # chunk's last answer leaves little to write; committed with the next letters
                 self._apply_answers(answers, commit=False)
+                self.env.cr.flush()
+            if meanwhile and len(pending) >= 2 * workers.concurrency:
+                meanwhile()  # the workers are busy for a round at least
             for future in workers.wait_some(pending):
                 step, records = pending.pop(future)
                 result = future.result()
@@ -768,11 +804,12 @@ class Ar24LetterSend(models.AbstractModel):
             letter._message_log(body=letters.env._("AR24 refused the letter: %s", letter.error_message))
 
     @api.model
-    def _reconcile(self, letters, client):
+    def _reconcile(self, letters, company):
         """Adopt letters that AR24 accepted while Odoo did not record it (crash, lost answer)."""
         unknown = letters.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
         if not unknown:
             return  # nothing to look up, nothing to commit: the letters stay in Odoo's cache
+        client = company._ar24_client()  # only then: a client reads the settings and the environment
         sync = self.env["ar24.letter.sync"]
         for user, group in unknown.grouped("user_id").items():
             since = min(group.mapped("send_started_at")) - timedelta(minutes=10)

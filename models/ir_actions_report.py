@@ -18,7 +18,12 @@ _logger = logging.getLogger(__name__)
 # letters are rendered while the engine talks to AR24: wkhtmltopdf yields the cores to the Odoo
 # process, whose calls to AR24 are waited for, and to whatever else the server runs
 RENDER_NICENESS = 10
-MIN_PER_RUN = 32
+MIN_PER_RUN = 8
+# wkhtmltopdf runs at once in this Odoo process, whatever the batches under way: one per core.
+# More would only share the cores, and the next chunk of a send would wait for the one after
+# it; the runs queue in the order they were started (a semaphore wakes its oldest waiter first).
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+RUNS_AT_ONCE = threading.Semaphore(max(1, CORES))
 # one run's PDF is split at a time: pypdf holds a run's pages in memory while it splits them, and
 # splitting is Python work that holds the interpreter anyway (several at once would only add memory)
 SPLITTING = threading.Lock()
@@ -103,8 +108,9 @@ class LetterRuns:
         for group in groups.values():
             letters = list(group.values())
             self.stats["distinct"] += len(letters)
-            # a run's start costs about as much CPU as ten letters: runs of at least MIN_PER_RUN letters
-            share = max(math.ceil(len(letters) / max(1, processes)), MIN_PER_RUN)
+            # the letters shared across the cores (the caller may be waiting for them), but runs
+            # of MIN_PER_RUN letters at least: a run's start costs about as much CPU as four letters
+            share = max(math.ceil(len(letters) / max(1, min(processes, CORES))), MIN_PER_RUN)
             size = max(1, min(letters_per_run, share))
             runs += [letters[start : start + size] for start in range(0, len(letters), size)]
         self.pool = ThreadPoolExecutor(max(1, processes), thread_name_prefix="ar24_pdf")
@@ -123,7 +129,8 @@ class LetterRuns:
     def _run(self, name, document):
         """(PDF bytes or None, CompletedProcess) of one document."""
         source, target = self._write(name + ".html", document), os.path.join(self.folder, name + ".pdf")
-        run = OdooReportHelpers.run([*self.args, source, target])
+        with RUNS_AT_ONCE:
+            run = OdooReportHelpers.run([*self.args, source, target])
         content = None
         if os.path.exists(target):
             with open(target, "rb") as file:
@@ -162,6 +169,10 @@ class LetterRuns:
                 ([res_id for res_id, _doc in same], content if content and run.returncode in (0, 1) else run)
             )
         return results
+
+    def done(self):
+        """Whether every run is over (``result`` would not wait)."""
+        return all(future.done() for future in self.futures)
 
     def result(self, env):
         """({record id: PDF bytes}, {record id: why it failed}) once every run is done."""

@@ -2,12 +2,14 @@ import inspect
 import io
 import os
 import subprocess
+import threading
 from unittest.mock import patch
 
 import pypdf
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.ar24_lre.models import ir_actions_report as report_module
 from odoo.addons.ar24_lre.models.ir_actions_report import LetterRuns, OdooReportHelpers
 from odoo.addons.base.models import ir_actions_report as odoo_report
 from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -134,6 +136,42 @@ class TestLetterPdf(TransactionCase):
         self.assertGreater(pages[1], 1)
         links = [_links(together[letter.id]) for letter in letters]
         self.assertEqual(links, [[], [], ["https://example.org/pv"], []])
+
+    def test_a_batch_is_shared_across_the_cores_and_runs_queue_in_their_order(self):
+        """The send waits for a chunk's PDFs: its letters go to one run per core (runs of
+        MIN_PER_RUN letters at least), and this Odoo process never runs more wkhtmltopdf at once
+        than it has cores, whatever the batches under way, so that the next chunk's runs are not
+        slowed by those of the chunk after it. Each letter still gets its own one-page PDF."""
+        letters = self.env["ar24.letter"].create(
+            [{"partner_id": self.partners[i % 3].id, "subject": "AG %d" % i, "body": "<p>AG</p>"} for i in range(24)]
+        )
+        report = self.env.ref("ar24_lre.action_report_ar24_letter")
+        real_run, lock = OdooReportHelpers.run, threading.Lock()
+        sizes, running, most = [], [0], [0]
+
+        def run(args):
+            with open(args[-2], encoding="utf-8") as source:
+                sizes.append(source.read().count('class="article'))
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            try:
+                return real_run(args)
+            finally:
+                with lock:
+                    running[0] -= 1
+
+        with patch.object(OdooReportHelpers, "run", staticmethod(run)), patch.object(report_module, "CORES", 2):
+            first = report._ar24_start_pdfs(letters[:16].ids, processes=4, letters_per_run=50)
+            second = report._ar24_start_pdfs(letters[16:].ids, processes=4, letters_per_run=50)
+            contents, errors = first.result(self.env)
+            more, more_errors = second.result(self.env)
+        self.assertEqual((errors, more_errors), ({}, {}))
+        self.assertEqual(sorted(sizes), [8, 8, 8], "16 letters on 2 cores: 2 runs; 8 letters: one (MIN_PER_RUN)")
+        self.assertLessEqual(most[0], report_module.CORES, "never more wkhtmltopdf at once than cores")
+        contents.update(more)
+        self.assertEqual(sorted(contents), sorted(letters.ids))
+        self.assertEqual({len(_layout(pdf)) for pdf in contents.values()}, {1})
 
     def test_identical_letters_are_rendered_once(self):
         report = self.env.ref("ar24_lre.action_report_ar24_letter")

@@ -17,6 +17,7 @@ from odoo.tests import Form, tagged
 from ..ar24.pdf import make_pdf
 from ..ar24.routes import PAPER_PRICE_PER_PAGE, PRICES
 from ..ar24.tests.channel_table import CHANNEL_TABLE
+from ..models import ar24_letter_send as send_module
 from ..tools import PROGRESS
 from .common import ADDRESS, AR24Case, letter_user
 
@@ -515,6 +516,27 @@ class TestSendFlow(SendFlowCase):
         self.assertEqual(counts[-1], (3, 3))
         self.assertEqual(counts, sorted(counts), "the count only grows")
         self.assertTrue(any(0 < done < 3 for done, _total in counts), "nothing shown while the batch ran")
+
+    def test_a_background_batch_starts_small_and_its_chunks_grow(self):
+        """The first letters leave for AR24 once a small first chunk is rendered; each next chunk is
+        twice as large, up to the chunk size, so that its PDFs are made while the one before is at
+        AR24. Every letter reaches AR24 once."""
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.inline_limit", 1)
+        partners = self.env["res.partner"].concat(
+            *(self._partner("Owner %s" % i, "owner%s@example.org" % i, "accepted") for i in range(9))
+        )
+        form = self._open(partners)
+        form.send_type = "lr_paper"
+        form.save().action_send()
+        reports, capture = self._capture_progress()
+        with capture, patch.object(send_module, "FIRST_CHUNK", 1):
+            self.env["ar24.letter.send"]._cron_send_queue(batch_size=4)
+        counts = [p["done"] for user, p in reports if user == self.ar24_user]
+        self.assertEqual(sorted(set(counts)), [1, 3, 7, 9], "chunks of 1, 2, 4, then 2 (the rest)")
+        letters = self.env["ar24.letter"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        sent = sorted(c["params"]["to_email"] for c in self.controls.calls("send_mail"))
+        self.assertEqual(sent, sorted(partners.mapped("email")), "each letter at AR24 once")
 
     def test_the_sender_sees_progress_of_a_large_otp_validation(self):
         """One OTP code validates a whole building: the letters leave chunk after chunk, and the bar moves."""
