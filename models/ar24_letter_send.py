@@ -191,10 +191,20 @@ class Ar24LetterSend(models.AbstractModel):
         held = Letter
         state = {"stop": False}
         progress = SendProgress(Letter, "queue", totals={})
+        handled = {}  # sender -> his letters this job is done with, not told yet
+
+        def tell(letters):
+            """Each sender is told once how his batch went: when none of his letters is left queued."""
+            for user, own in letters.grouped("user_id").items():
+                handled[user] = handled.get(user, Letter) | own
+            senders = [user.id for user in handled]
+            left = {user for (user,) in Letter._read_group([*QUEUED, ("user_id", "in", senders)], ["user_id"])}
+            for user in [user for user in handled if user not in left]:
+                self._report_to_senders(handled.pop(user))
 
         def sent(chunk):
             chunk.filtered("send_queued").write({"send_queued": False})
-            self._report_to_senders(chunk)
+            tell(chunk)
             remaining = self.env["ar24.letter"].search_count(QUEUED)
             if self._can_commit() and self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining) <= 0:
                 state["stop"] = True  # the job's time is up: the chunks under way finish, no new one
@@ -210,21 +220,25 @@ class Ar24LetterSend(models.AbstractModel):
                 held |= letters
                 for user, count in Letter._read_group(QUEUED, ["user_id"], ["__count"]):
                     progress.expect(user.id, count)
-                ready = self._queued_ready(letters)
+                taken, ready = self._queued_ready(letters)
                 progress.advance(letters - ready)  # in error with their reason, or found at AR24: done too
+                tell(taken - ready)  # in error, found at AR24, or qualified LRE waiting for the OTP code
                 self._release(letters - ready)
                 if ready:
                     yield ready
 
         try:
             self._pipeline(chunks(), on_sent=sent, progress=progress)
+            for own in handled.values():  # the job's time ran out: what went so far (the rest comes next time)
+                self._report_to_senders(own)
         finally:
             self._release(held)
 
     @api.model
-    def _chunk_sizes(self, size):
-        """Sizes of the chunks of a batch: ``FIRST_CHUNK``, then twice as many each time, up to ``size``."""
-        current = min(size, FIRST_CHUNK)
+    def _chunk_sizes(self, size, first=None):
+        """Sizes of the chunks of a batch: ``first`` (``FIRST_CHUNK``), then twice as many each time, up
+        to ``size``."""
+        current = min(size, first or FIRST_CHUNK)
         while True:
             yield current
             current = min(size, current * 2)
@@ -244,22 +258,22 @@ class Ar24LetterSend(models.AbstractModel):
 
     @api.model
     def _queued_ready(self, letters):
-        """Of claimed queued letters, those to send now: still queued (another process may have sent
-        them before this one claimed them), passing the checks again, reconciled with AR24 after an
-        interrupted send. Qualified LRE letters are prepared for the OTP code here."""
-        letters = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
-        letters = self._check_again(letters)
+        """(letters taken, those to send now) of claimed queued letters. Taken: still queued (another
+        process may have sent them before this one claimed them). To send now: passing the checks
+        again, reconciled with AR24 after an interrupted send. Qualified LRE letters are prepared for
+        the OTP code here."""
+        taken = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
+        letters = self._check_again(taken)
         lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
         if lre:
             self._prepare_in_groups(lre)
-            self._report_to_senders(lre)
         letters -= lre
         for (company, _user), group in self._groups(letters).items():
             self._reconcile(group, company)
         ready = letters.filtered(lambda letter: not letter.ar24_id)
         (letters - ready).write({"send_queued": False})
         self._commit()
-        return ready
+        return taken, ready
 
     # ------------------------------------------------------------------ several Odoo processes
     @api.model
@@ -458,6 +472,8 @@ class Ar24LetterSend(models.AbstractModel):
         )
         for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
+        # the PDFs are in the filestore now: read again when uploaded, not held meanwhile
+        attachments.invalidate_recordset(["raw", "datas"])
         return letters - failed
 
     @api.model
@@ -586,7 +602,9 @@ class Ar24LetterSend(models.AbstractModel):
                 )
                 if progress:
                     progress.advance(group - todo)  # at AR24 already (reconciled), or waiting for a code
-                sizes, start = self._chunk_sizes(chunk_size), 0
+                # letters whose PDFs are made already need no small first chunk
+                rendered = all(letter.pdf_attachment_id for letter in todo)
+                sizes, start = self._chunk_sizes(chunk_size, chunk_size if rendered else None), 0
                 while start < len(todo):
                     end = start + next(sizes)
                     yield todo[start:end]
@@ -704,6 +722,10 @@ class Ar24LetterSend(models.AbstractModel):
         # committed with the next letters that leave; a crash before that is reconciled like any
         # unknown outcome (send_started_at is committed)
         answers = []
+
+        def uploading(pending):
+            return any(step != "send" for step, _records in pending.values())
+
         while True:
             ready = [letter_id for letter_id in waiting if all(a in shared for a in needs[letter_id])]
             if ready and len(pending) >= 2 * workers.concurrency:
@@ -721,9 +743,10 @@ class Ar24LetterSend(models.AbstractModel):
                 pending[workers.submit(send, (product, dict(params, attachment=files)))] = ("send", by_id[letter_id])
             if not pending:
                 break
-            if answers:
-                # written while other calls fly, their chatter notes (tracking) included: the
-                # chunk's last answer leaves little to write; committed with the next letters
+            if len(answers) >= 2 * workers.concurrency or (answers and not waiting and not uploading(pending)):
+                # written while other calls fly, a few at a time, their chatter notes (tracking)
+                # included: the chunk's last answer leaves little to write; committed with the
+                # next letters that leave
                 self._apply_answers(answers, commit=False)
                 self.env.cr.flush()
             if meanwhile and len(pending) >= 2 * workers.concurrency:

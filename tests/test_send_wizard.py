@@ -303,6 +303,23 @@ class TestSendWizard(AR24Case):
         self.assertEqual(len(report), 1)
         self.assertEqual(report[0]["message"], "2 of 2 letters handed to AR24.")
 
+    def test_a_background_batch_of_several_chunks_is_told_once(self):
+        """The queue sends a large batch chunk after chunk: its sender is told once how it went, when
+        none of his letters is left in the queue, not once per chunk."""
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.inline_limit", 1)
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.chunk_size", 2)
+        owners = self.env["res.partner"].concat(
+            *(co_owner(self.env, "Owner %d" % i, "owner%d@example.org" % i) for i in range(5))
+        )
+        for owner in owners:
+            self._consent(owner)
+        letters = self._letters(owners)
+        self._wizard(letters, "ae").action_send()
+        reports = self._run_send_queue()
+        self.assertEqual(set(letters.mapped("state")), {"waiting"})
+        report = [payload for user, payload in reports if user == self.ar24_user]
+        self.assertEqual([payload["message"] for payload in report], ["5 of 5 letters handed to AR24."])
+
     def test_content_is_frozen_once_sent(self):
         letter = self._letters(self.denise)
         letter._ar24_send()
