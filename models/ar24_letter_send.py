@@ -56,7 +56,7 @@ class Ar24LetterSend(models.AbstractModel):
         self._check_sendable(letters)
         limit = int(env["ir.config_parameter"].sudo().get_param("ar24_lre.inline_limit", 20))
         if len(letters) > limit:
-            letters.write({"send_queued": True})
+            letters.write({"send_queued": True, "send_report_pending": True})
             for job in SEND_QUEUE_JOBS:  # several Odoo processes may share the queue
                 env.ref(job)._trigger()
             if all(letter.send_type == "lre_eidas" for letter in letters):
@@ -191,20 +191,10 @@ class Ar24LetterSend(models.AbstractModel):
         held = Letter
         state = {"stop": False}
         progress = SendProgress(Letter, "queue", totals={})
-        handled = {}  # sender -> his letters this job is done with, not told yet
-
-        def tell(letters):
-            """Each sender is told once how his batch went: when none of his letters is left queued."""
-            for user, own in letters.grouped("user_id").items():
-                handled[user] = handled.get(user, Letter) | own
-            senders = [user.id for user in handled]
-            left = {user for (user,) in Letter._read_group([*QUEUED, ("user_id", "in", senders)], ["user_id"])}
-            for user in [user for user in handled if user not in left]:
-                self._report_to_senders(handled.pop(user))
 
         def sent(chunk):
             chunk.filtered("send_queued").write({"send_queued": False})
-            tell(chunk)
+            self._report_done_batches(chunk.user_id)
             remaining = self.env["ar24.letter"].search_count(QUEUED)
             if self._can_commit() and self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining) <= 0:
                 state["stop"] = True  # the job's time is up: the chunks under way finish, no new one
@@ -220,19 +210,44 @@ class Ar24LetterSend(models.AbstractModel):
                 held |= letters
                 for user, count in Letter._read_group(QUEUED, ["user_id"], ["__count"]):
                     progress.expect(user.id, count)
-                taken, ready = self._queued_ready(letters)
+                ready = self._queued_ready(letters)
                 progress.advance(letters - ready)  # in error with their reason, or found at AR24: done too
-                tell(taken - ready)  # in error, found at AR24, or qualified LRE waiting for the OTP code
                 self._release(letters - ready)
                 if ready:
                     yield ready
 
         try:
             self._pipeline(chunks(), on_sent=sent, progress=progress)
-            for own in handled.values():  # the job's time ran out: what went so far (the rest comes next time)
-                self._report_to_senders(own)
+            # batches done meanwhile by another process, or before a crash, and batches of qualified LRE
+            # letters only (prepared for the OTP code, nothing sent)
+            self._report_done_batches()
         finally:
             self._release(held)
+
+    @api.model
+    def _report_done_batches(self, senders=None):
+        """Tell each sender (of ``senders``, or any) none of whose letters is left in the queue how
+        his background batch went: once, whichever Odoo process sent its letters (the letters told
+        are taken in one UPDATE: two processes never tell the same letter)."""
+        domain = [("send_report_pending", "=", True), ("send_queued", "=", False)]
+        if senders is not None:
+            domain.append(("user_id", "in", senders.ids))
+        candidates = {user for (user,) in self.env["ar24.letter"]._read_group(domain, ["user_id"])}
+        if not candidates:
+            return
+        busy = {user for (user,) in self.env["ar24.letter"]._read_group(QUEUED, ["user_id"])}
+        for user in candidates - busy:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ar24_letter SET send_report_pending = FALSE WHERE user_id = %s AND send_report_pending "
+                    "AND NOT send_queued RETURNING id",
+                    user.id,
+                )
+            )
+            letters = self.env["ar24.letter"].browse(sorted(row[0] for row in self.env.cr.fetchall()))
+            letters.invalidate_recordset(["send_report_pending"])
+            if letters:
+                self._report_to_senders(letters)
 
     @api.model
     def _chunk_sizes(self, size, first=None):
@@ -258,22 +273,24 @@ class Ar24LetterSend(models.AbstractModel):
 
     @api.model
     def _queued_ready(self, letters):
-        """(letters taken, those to send now) of claimed queued letters. Taken: still queued (another
-        process may have sent them before this one claimed them). To send now: passing the checks
-        again, reconciled with AR24 after an interrupted send. Qualified LRE letters are prepared for
-        the OTP code here."""
-        taken = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
-        letters = self._check_again(taken)
+        """Of claimed queued letters, those to send now: still queued (another process may have sent
+        them before this one claimed them), passing the checks again, reconciled with AR24 after an
+        interrupted send. Qualified LRE letters are prepared for the OTP code here."""
+        letters = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
+        letters = self._check_again(letters)
         lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
         if lre:
             self._prepare_in_groups(lre)
         letters -= lre
         for (company, _user), group in self._groups(letters).items():
             self._reconcile(group, company)
-        ready = letters.filtered(lambda letter: not letter.ar24_id)
-        (letters - ready).write({"send_queued": False})
+        # a letter AR24 may hold (its listing could not be read) stays queued and waits, never sent
+        # blindly: the next run looks it up again
+        unknown = letters.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
+        ready = letters.filtered(lambda letter: not letter.ar24_id) - unknown
+        (letters - ready - unknown).write({"send_queued": False})
         self._commit()
-        return taken, ready
+        return ready
 
     # ------------------------------------------------------------------ several Odoo processes
     @api.model
@@ -472,9 +489,21 @@ class Ar24LetterSend(models.AbstractModel):
         )
         for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
-        # the PDFs are in the filestore now: read again when uploaded, not held meanwhile
-        attachments.invalidate_recordset(["raw", "datas"])
         return letters - failed
+
+    @api.model
+    def _file_ahead(self, rendering):
+        """``_render_finish`` of a chunk rendered ahead, while another chunk is at AR24: None if it
+        failed (its PDFs are then made again at its turn). A failure here must not cost the chunk
+        under way its answers."""
+        try:
+            with self.env.cr.savepoint():
+                rendered = self._render_finish(rendering)
+        except Exception:  # noqa: BLE001 (any failure defers the work; the chunk at AR24 goes on)
+            _logger.warning("The PDFs rendered ahead could not be filed: made again at their turn", exc_info=True)
+            return None
+        release_freed_memory()  # the run's PDFs, split in other threads, are in the filestore now
+        return rendered
 
     @api.model
     def _render_done(self, rendering):
@@ -596,6 +625,7 @@ class Ar24LetterSend(models.AbstractModel):
                 todo = group.filtered(
                     lambda letter: (
                         not letter.ar24_id
+                        and not letter.send_started_at  # AR24 may hold it: its listing could not be read
                         and letter.state in ("draft", "to_valid", "error")
                         and (otp_hash or letter.send_type != "lre_eidas")
                     )
@@ -636,8 +666,10 @@ class Ar24LetterSend(models.AbstractModel):
                 self._own_attachments(upcoming)
                 ahead.append({"chunk": upcoming, "rendering": self._render_start(upcoming), "rendered": None})
             for item in ahead:
-                if item["rendered"] is None and self._render_done(item["rendering"]):
-                    item["rendered"] = self._render_finish(item["rendering"])
+                if item["rendered"] is None and item["rendering"] and self._render_done(item["rendering"]):
+                    item["rendered"] = self._file_ahead(item["rendering"])
+                    if item["rendered"] is None:
+                        item["rendering"] = None  # made again at its turn, where a failure stops the job as before
 
         try:
             chunk, rendered = next(chunks, None), None

@@ -21,7 +21,7 @@ RENDER_NICENESS = 10
 MIN_PER_RUN = 8
 # wkhtmltopdf runs at once in this Odoo process, whatever the batches under way: one per core.
 # More would only share the cores, and the next chunk of a send would wait for the one after
-# it; the runs queue in the order they were started (a semaphore wakes its oldest waiter first).
+# it; the runs queue about in the order they were asked (a semaphore wakes its oldest waiter).
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 RUNS_AT_ONCE = threading.Semaphore(max(1, CORES))
 # one run's PDF is split at a time: pypdf holds a run's pages in memory while it splits them, and

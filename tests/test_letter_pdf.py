@@ -1,6 +1,7 @@
 import inspect
 import io
 import os
+import re
 import subprocess
 import threading
 from unittest.mock import patch
@@ -147,11 +148,13 @@ class TestLetterPdf(TransactionCase):
         )
         report = self.env.ref("ar24_lre.action_report_ar24_letter")
         real_run, lock = OdooReportHelpers.run, threading.Lock()
-        sizes, running, most = [], [0], [0]
+        sizes, running, most, started = [], [0], [0], []
 
         def run(args):
             with open(args[-2], encoding="utf-8") as source:
-                sizes.append(source.read().count('class="article'))
+                document = source.read()
+            sizes.append(document.count('class="article'))
+            started.append(min(int(i) for i in re.findall(r'data-oe-id="(\d+)"', document)))
             with lock:
                 running[0] += 1
                 most[0] = max(most[0], running[0])
@@ -161,14 +164,16 @@ class TestLetterPdf(TransactionCase):
                 with lock:
                     running[0] -= 1
 
-        with patch.object(OdooReportHelpers, "run", staticmethod(run)), patch.object(report_module, "CORES", 2):
+        cores = patch.multiple(report_module, CORES=2, RUNS_AT_ONCE=threading.Semaphore(2))
+        with patch.object(OdooReportHelpers, "run", staticmethod(run)), cores:
             first = report._ar24_start_pdfs(letters[:16].ids, processes=4, letters_per_run=50)
             second = report._ar24_start_pdfs(letters[16:].ids, processes=4, letters_per_run=50)
             contents, errors = first.result(self.env)
             more, more_errors = second.result(self.env)
         self.assertEqual((errors, more_errors), ({}, {}))
         self.assertEqual(sorted(sizes), [8, 8, 8], "16 letters on 2 cores: 2 runs; 8 letters: one (MIN_PER_RUN)")
-        self.assertLessEqual(most[0], report_module.CORES, "never more wkhtmltopdf at once than cores")
+        self.assertLessEqual(most[0], 2, "never more wkhtmltopdf at once than cores")
+        self.assertLess(max(started[:2]), started[2], "the second batch's run waited for the first batch's")
         contents.update(more)
         self.assertEqual(sorted(contents), sorted(letters.ids))
         self.assertEqual({len(_layout(pdf)) for pdf in contents.values()}, {1})

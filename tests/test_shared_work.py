@@ -63,6 +63,41 @@ class TestSharedWork(AR24Case):
         self.assertEqual(len(set(letters.mapped("ar24_id"))), 3)
         self.assertEqual(len(self.controls.calls("send_mail")), 3)  # each letter once
 
+    def test_a_batch_shared_by_two_processes_is_told_once_with_all_its_letters(self):
+        """Two queue jobs share a sender's batch: the one that ends first tells nothing while the
+        other still holds some of his letters; he is told once, of all of them, when none is left."""
+        letters = self._letters(3, send_queued=True, send_report_pending=True)
+        reports = []
+        original = type(self.ar24_user)._bus_send
+
+        def capture(user, kind, payload, **kwargs):
+            if kind == "simple_notification":
+                reports.append((user, payload["message"]))
+            return original(user, kind, payload, **kwargs)
+
+        with patch.object(type(self.ar24_user), "_bus_send", capture):
+            with self._held_elsewhere(letters[1]):
+                self.env["ar24.letter.send"]._cron_send_queue()
+                self.assertEqual(reports, [], "told while another process still sends one of his letters")
+            self.env["ar24.letter.send"]._cron_send_queue()
+            self.env["ar24.letter.send"]._cron_send_queue()  # nothing left: nobody is told again
+        self.assertEqual(reports, [(self.ar24_user, "3 of 3 letters handed to AR24.")])
+        self.assertFalse(any(letters.mapped("send_report_pending")))
+
+    def test_a_queued_letter_ar24_may_hold_waits_while_its_listing_cannot_be_read(self):
+        """A server died while the letter was at AR24 (its send started, no answer kept): the queue
+        looks it up in AR24's list first. While that list cannot be read, the letter stays queued
+        and is not sent again; once it can, it is found missing and sent, once."""
+        letter = self._letters(1, send_queued=True)
+        letter.write({"send_started_at": "2026-12-01 10:00:00"})
+        self.controls.faults(script=[{"route": "list_mails", "kind": "http_500"}] * 4)  # the retries too
+        self.env["ar24.letter.send"]._cron_send_queue()
+        self.assertFalse(self.controls.calls("send_mail"), "sent blindly while AR24 may hold it")
+        self.assertRecordValues(letter, [{"send_queued": True, "ar24_id": 0}])
+        self.env["ar24.letter.send"]._cron_send_queue()
+        self.assertEqual(len(self.controls.calls("send_mail")), 1)
+        self.assertRecordValues(letter, [{"send_queued": False, "state": "waiting"}])
+
     def test_a_direct_send_leaves_a_letter_another_process_works_on(self):
         letters = self._letters(2)
         with self._held_elsewhere(letters[0]):

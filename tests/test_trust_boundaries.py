@@ -36,7 +36,12 @@ class TestTrustBoundaries(TrustCase):
 
     def test_a_user_cannot_queue_his_letter_nor_set_its_state(self):
         mine = self._draft(self.ar24_user)
-        for values in ({"send_queued": True}, {"state": "to_valid"}, {"send_started_at": "2026-12-01 10:00:00"}):
+        for values in (
+            {"send_queued": True},
+            {"send_report_pending": True},
+            {"state": "to_valid"},
+            {"send_started_at": "2026-12-01 10:00:00"},
+        ):
             with self.subTest(values), self.refused(AccessError, "written by AR24's answers"):
                 mine.write(values)
         self.assertRecordValues(mine, [{"send_queued": False, "state": "draft", "send_started_at": False}])
