@@ -2,7 +2,7 @@
     "name": "AR24 Registered Letters (LRE)",
     "summary": "Send, validate with OTP and track qualified electronic registered letters, "
     "co-ownership avis électronique and paper registered letters through AR24",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Productivity/Registered Letters",
     "author": "ar24_lre developers",
     "website": "https://github.com/ar24-lre/ar24_lre",

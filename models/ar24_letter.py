@@ -149,7 +149,7 @@ class Ar24Letter(models.Model):
     )
     # the background job tells the sender once how his batch went, when none of his letters is left
     # in the queue, whichever Odoo process sent them (see ar24.letter.send._report_done_batches)
-    send_report_pending = fields.Boolean("Batch report pending", readonly=True, copy=False)
+    send_report_pending = fields.Boolean("Batch report pending", readonly=True, copy=False, index=True)
     # Legal deadline (décret du 17 mars 1967, art. 9 and 64) and paper fallback
     ag_date = fields.Date("General assembly date", help="Fills the deadline: 21 full days of notice.")
     must_be_received_by = fields.Date(

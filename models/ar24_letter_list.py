@@ -42,7 +42,7 @@ class Ar24LetterList(models.AbstractModel):
                     letters=", ".join(not_cancelable.mapped("name")),
                 )
             )
-        letters.sudo().write({"state": "canceled", "send_queued": False})
+        letters.sudo().write({"state": "canceled", "send_queued": False, "send_report_pending": False})
 
     @api.model
     def _reset_draft(self, letters):

@@ -22,6 +22,8 @@ RENDER_AHEAD = 2
 # the first chunk's PDFs are made before any call to AR24: a small one, and the next ones twice as
 # large each time up to the chunk size, so that each renders while the one before is at AR24
 FIRST_CHUNK = 16
+# a queued letter AR24 may hold waits this long for AR24's list to be read, then leaves the queue in error
+UNKNOWN_QUEUED_HOURS = 1
 SEND_QUEUE_JOBS = ("ar24_lre.ir_cron_ar24_send_queue", "ar24_lre.ir_cron_ar24_send_queue_2")
 # first key of the advisory locks by which an Odoo process claims letters ("AR24")
 CLAIM_KEY = 0x41523234
@@ -237,14 +239,19 @@ class Ar24LetterSend(models.AbstractModel):
             return
         busy = {user for (user,) in self.env["ar24.letter"]._read_group(QUEUED, ["user_id"])}
         for user in candidates - busy:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE ar24_letter SET send_report_pending = FALSE WHERE user_id = %s AND send_report_pending "
-                    "AND NOT send_queued RETURNING id",
-                    user.id,
-                )
-            )
-            letters = self.env["ar24.letter"].browse(sorted(row[0] for row in self.env.cr.fetchall()))
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        SQL(
+                            "UPDATE ar24_letter SET send_report_pending = FALSE WHERE user_id = %s "
+                            "AND send_report_pending AND send_queued IS NOT TRUE RETURNING id",
+                            user.id,
+                        )
+                    )
+                    ids = sorted(row[0] for row in self.env.cr.fetchall())
+            except psycopg2.errors.SerializationFailure:
+                continue  # another process wrote one of his letters meanwhile: he is told by a later call
+            letters = self.env["ar24.letter"].browse(ids)
             letters.invalidate_recordset(["send_report_pending"])
             if letters:
                 self._report_to_senders(letters)
@@ -285,9 +292,17 @@ class Ar24LetterSend(models.AbstractModel):
         for (company, _user), group in self._groups(letters).items():
             self._reconcile(group, company)
         # a letter AR24 may hold (its listing could not be read) stays queued and waits, never sent
-        # blindly: the next run looks it up again
+        # blindly: the next run looks it up again. After UNKNOWN_QUEUED_HOURS it leaves the queue in
+        # error (its sender is told; the reconciliation job still looks it up)
         unknown = letters.filtered(lambda letter: letter.send_started_at and not letter.ar24_id)
-        ready = letters.filtered(lambda letter: not letter.ar24_id) - unknown
+        stale = unknown.filtered(
+            lambda letter: letter.send_started_at < fields.Datetime.now() - timedelta(hours=UNKNOWN_QUEUED_HOURS)
+        )
+        stale.write({"state": "error", "error_code": "unknown_outcome", "send_queued": False})
+        for letter in stale:
+            letter.error_message = self._unsendable_reason(letter)
+        unknown -= stale
+        ready = letters.filtered(lambda letter: not letter.ar24_id and not letter.send_started_at)
         (letters - ready - unknown).write({"send_queued": False})
         self._commit()
         return ready

@@ -1,8 +1,10 @@
 import threading
 import time
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
@@ -88,15 +90,31 @@ class TestSharedWork(AR24Case):
         """A server died while the letter was at AR24 (its send started, no answer kept): the queue
         looks it up in AR24's list first. While that list cannot be read, the letter stays queued
         and is not sent again; once it can, it is found missing and sent, once."""
-        letter = self._letters(1, send_queued=True)
-        letter.write({"send_started_at": "2026-12-01 10:00:00"})
+        letter, older = self._letters(2, send_queued=True, send_report_pending=True)
+        letter.write({"send_started_at": fields.Datetime.now() - timedelta(minutes=5)})
+        # an hour later it leaves the queue in error: its sender is told, the reconciliation looks it up
+        older.write({"send_started_at": fields.Datetime.now() - timedelta(hours=2)})
         self.controls.faults(script=[{"route": "list_mails", "kind": "http_500"}] * 4)  # the retries too
         self.env["ar24.letter.send"]._cron_send_queue()
         self.assertFalse(self.controls.calls("send_mail"), "sent blindly while AR24 may hold it")
         self.assertRecordValues(letter, [{"send_queued": True, "ar24_id": 0}])
+        self.assertRecordValues(older, [{"send_queued": False, "state": "error", "error_code": "unknown_outcome"}])
+        self.assertIn("AR24 may hold it already", older.error_message)
         self.env["ar24.letter.send"]._cron_send_queue()
         self.assertEqual(len(self.controls.calls("send_mail")), 1)
         self.assertRecordValues(letter, [{"send_queued": False, "state": "waiting"}])
+        self.assertTrue(older.send_started_at, "still looked up by the reconciliation, never sent blindly")
+
+    def test_a_direct_send_never_sends_blindly_a_letter_ar24_may_hold(self):
+        """The send engine called directly (an OTP validation, a module) on a letter whose send started
+        before a crash: while AR24's list cannot be read, it is not sent again."""
+        letter = self._letters(1)
+        letter.write({"send_started_at": fields.Datetime.now() - timedelta(minutes=5)})
+        self.controls.faults(script=[{"route": "list_mails", "kind": "http_500"}] * 4)  # the retries too
+        letter._ar24_send()
+        self.assertFalse(self.controls.calls("send_mail"), "sent blindly while AR24 may hold it")
+        self.assertRecordValues(letter, [{"ar24_id": 0}])
+        self.assertTrue(letter.send_started_at)
 
     def test_a_direct_send_leaves_a_letter_another_process_works_on(self):
         letters = self._letters(2)
