@@ -456,7 +456,8 @@ class Ar24LetterSend(models.AbstractModel):
         The QWeb documents are made now; wkhtmltopdf works in the background, several letters
         per run (``ar24_lre.render_letters_per_run``), ``ar24_lre.render_processes`` runs at a
         time, without JavaScript (see ``ir.actions.report._ar24_start_pdfs``), so that the send
-        engine talks to AR24 about the previous letters meanwhile.
+        engine talks to AR24 about the previous letters meanwhile. A run still going after
+        ``ar24_lre.render_timeout`` seconds (300; 0: no limit) is killed and its letters fail.
         """
         env = letters.env
         todo = letters.filtered(lambda letter: not letter.pdf_attachment_id)
@@ -469,6 +470,7 @@ class Ar24LetterSend(models.AbstractModel):
                 todo.ids,
                 processes=int(params.get_param("ar24_lre.render_processes", 4)),
                 letters_per_run=int(params.get_param("ar24_lre.render_letters_per_run", 50)),
+                timeout=max(0, int(params.get_param("ar24_lre.render_timeout", 300))) or None,
             )
         except UserError as exc:
             runs = exc

@@ -22,11 +22,36 @@ MIN_PER_RUN = 8
 # wkhtmltopdf runs at once in this Odoo process, whatever the batches under way: one per core.
 # More would only share the cores, and the next chunk of a send would wait for the one after
 # it; the runs queue about in the order they were asked (a semaphore wakes its oldest waiter).
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def usable_cores(cpu_max="/sys/fs/cgroup/cpu.max"):
+    """The cores this process may use: those it may run on, fewer when its container's CPU quota
+    (cgroup v2 ``cpu.max``, e.g. ``docker --cpus=2``) allows less: more runs would only wait."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        with open(cpu_max, encoding="ascii") as file:
+            quota, period = file.read().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota here: the cores it may run on
+    return max(1, cores)
+
+
+CORES = usable_cores()
 RUNS_AT_ONCE = threading.Semaphore(max(1, CORES))
 # one run's PDF is split at a time: pypdf holds a run's pages in memory while it splits them, and
 # splitting is Python work that holds the interpreter anyway (several at once would only add memory)
 SPLITTING = threading.Lock()
+
+
+class TimedOut:
+    """The outcome of a wkhtmltopdf run stopped after ``seconds`` (a stuck run must not hold the
+    queue, and every batch behind it, for ever)."""
+
+    def __init__(self, seconds, stderr=""):
+        self.seconds = seconds
+        self.stderr = stderr or ""
 
 
 class OdooReportHelpers:
@@ -70,16 +95,21 @@ class OdooReportHelpers:
         return [*args[:delay], *args[delay + 2 :], "--disable-javascript"]
 
     @staticmethod
-    def run(args):
+    def run(args, timeout=None):
         """One wkhtmltopdf run (a ``subprocess.CompletedProcess`` with text ``stderr``), as Odoo's
-        ``_run_wkhtmltopdf`` makes it but at a lower CPU priority; thread-safe. (Odoo's own function
-        is not called: its browser tests replace it with one that hands the request thread's test
-        lock over, which a worker thread must not do.)"""
+        ``_run_wkhtmltopdf`` makes it but at a lower CPU priority, or ``TimedOut`` when it was
+        killed after ``timeout`` seconds; thread-safe. (Odoo's own function is not called: its
+        browser tests replace it with one that hands the request thread's test lock over, which a
+        worker thread must not do.)"""
         command = [odoo_report._wkhtml().bin, *args]
         nice = shutil.which("nice")
         if nice:
-            command = [nice, "-n", str(RENDER_NICENESS), *command]
-        return subprocess.run(command, capture_output=True, encoding="utf-8", check=False)
+            command = [nice, "-n", str(RENDER_NICENESS), *command]  # nice execs wkhtmltopdf: a kill reaches it
+        try:
+            return subprocess.run(command, capture_output=True, encoding="utf-8", check=False, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:  # subprocess.run killed it
+            stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
+            return TimedOut(timeout, stderr)
 
 
 class LetterRuns:
@@ -87,10 +117,12 @@ class LetterRuns:
     waits for them. Letters whose documents share their shell go ``letters_per_run`` to a run,
     ``processes`` runs at a time; identical documents are rendered once. A run that cannot be
     split with certainty, or that fails, is rendered again one letter per run, so that each letter
-    gets its own PDF or its own wkhtmltopdf error."""
+    gets its own PDF or its own wkhtmltopdf error; a run still going after ``timeout`` seconds is
+    killed and its letters fail (rendered again one by one, each would wait as long)."""
 
-    def __init__(self, args, documents, processes, letters_per_run, header=None, footer=None):
+    def __init__(self, args, documents, processes, letters_per_run, header=None, footer=None, timeout=None):
         self.args = list(args)
+        self.timeout = timeout
         self.folder = tempfile.mkdtemp(prefix="ar24_letters.")
         self.stats = {"letters": 0, "distinct": 0, "runs": 0, "single_runs": 0}
         self.lock = threading.Lock()
@@ -130,7 +162,7 @@ class LetterRuns:
         """(PDF bytes or None, CompletedProcess) of one document."""
         source, target = self._write(name + ".html", document), os.path.join(self.folder, name + ".pdf")
         with RUNS_AT_ONCE:
-            run = OdooReportHelpers.run([*self.args, source, target])
+            run = OdooReportHelpers.run([*self.args, source, target], timeout=self.timeout)
         content = None
         if os.path.exists(target):
             with open(target, "rb") as file:
@@ -145,6 +177,9 @@ class LetterRuns:
             token = pdfbatch.new_token()
             try:
                 content, run = self._run("run%d" % number, pdfbatch.join([same[0][1] for same in letters], token))
+                if isinstance(run, TimedOut):
+                    _logger.warning("wkhtmltopdf stopped after %s s on %d letters", run.seconds, len(letters))
+                    return [([res_id for res_id, _doc in same], run) for same in letters]
                 if content and run.returncode in (0, 1):
                     with SPLITTING:
                         pdfs = pdfbatch.split(content, token, len(letters))
@@ -163,11 +198,14 @@ class LetterRuns:
         for rank, same in enumerate(letters):
             content, run = self._run("run%d-%d" % (number, rank), same[0][1])
             self._count("single_runs")
+            res_ids = [res_id for res_id, _doc in same]
+            if isinstance(run, TimedOut):
+                _logger.warning("wkhtmltopdf stopped after %s s (letter %s)", run.seconds, same[0][0])
+                results.append((res_ids, run))
+                continue
             if content and run.returncode == 1:
                 _logger.warning("wkhtmltopdf (letter %s): %s", same[0][0], run.stderr[-1000:])
-            results.append(
-                ([res_id for res_id, _doc in same], content if content and run.returncode in (0, 1) else run)
-            )
+            results.append((res_ids, content if content and run.returncode in (0, 1) else run))
         return results
 
     def done(self):
@@ -183,6 +221,10 @@ class LetterRuns:
                     for res_id in res_ids:
                         if isinstance(outcome, bytes):
                             contents[res_id] = outcome
+                        elif isinstance(outcome, TimedOut):
+                            errors[res_id] = env._(
+                                "Wkhtmltopdf did not finish within %s seconds and was stopped.", outcome.seconds
+                            )
                         else:
                             errors[res_id] = env._(
                                 "Wkhtmltopdf failed (error code: %(error_code)s). Message: %(message)s",
@@ -202,19 +244,19 @@ class LetterRuns:
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
-    def _ar24_render_pdfs(self, res_ids, processes=4, letters_per_run=50):
+    def _ar24_render_pdfs(self, res_ids, processes=4, letters_per_run=50, timeout=None):
         """({record id: PDF bytes}, {record id: why it failed}); see ``_ar24_start_pdfs``."""
-        return self._ar24_start_pdfs(res_ids, processes, letters_per_run).result(self.env)
+        return self._ar24_start_pdfs(res_ids, processes, letters_per_run, timeout).result(self.env)
 
-    def _ar24_start_pdfs(self, res_ids, processes=4, letters_per_run=50):
+    def _ar24_start_pdfs(self, res_ids, processes=4, letters_per_run=50, timeout=None):
         """Start rendering one PDF per record; returns the ``LetterRuns`` under way (``result(env)``
         waits for them), so that the caller works meanwhile (the send engine talks to AR24).
 
         The QWeb documents are made here, in the caller's thread (the ORM never leaves it); only
         wkhtmltopdf runs and the splitting of their PDFs go to threads. A record that fails does not
-        stop the others. Odoo renders a batch in one run only with the patched Qt (it splits the
-        result by outlines); with Debian's wkhtmltopdf the letters of a run are told apart by
-        markers (``ar24.pdfbatch``).
+        stop the others; a wkhtmltopdf run still going after ``timeout`` seconds is killed. Odoo
+        renders a batch in one run only with the patched Qt (it splits the result by outlines); with
+        Debian's wkhtmltopdf the letters of a run are told apart by markers (``ar24.pdfbatch``).
         """
         self.ensure_one()
         if self.get_wkhtmltopdf_state() == "install":
@@ -229,4 +271,4 @@ class IrActionsReport(models.Model):
                 )
             )
         args = OdooReportHelpers.wkhtmltopdf_args(self, paper_args)
-        return LetterRuns(args, list(zip(html_ids, documents)), processes, letters_per_run, header, footer)
+        return LetterRuns(args, list(zip(html_ids, documents)), processes, letters_per_run, header, footer, timeout)

@@ -88,13 +88,13 @@ class TestLetterPdf(TransactionCase):
         real_run = OdooReportHelpers.run
         runs = []
 
-        def run(args):
+        def run(args, timeout=None):
             with open(args[-2], encoding="utf-8") as source:
                 document = source.read()
             runs.append(document.count('class="article'))
             if letters[1].name in document:  # the run holding that letter crashes
                 return subprocess.CompletedProcess(args, -11, "", "Segmentation fault")
-            return real_run(args)
+            return real_run(args, timeout)
 
         with patch.object(OdooReportHelpers, "run", staticmethod(run)):
             rendered = self.env["ar24.letter.send"]._render_pdf(letters)
@@ -105,6 +105,82 @@ class TestLetterPdf(TransactionCase):
         self.assertRecordValues(letters[1], [{"state": "error", "error_code": "render", "pdf_attachment_id": False}])
         self.assertIn("Its PDF could not be made", letters[1].error_message)
         self.assertIn("Segmentation fault", letters[1].error_message)
+
+    def test_a_stuck_wkhtmltopdf_is_killed_and_its_letters_say_so(self):
+        """A wkhtmltopdf that never ends (a style sheet URL that never answers, a broken font) must not
+        hold the queue, and every batch behind it, for ever: it is killed after
+        ``ar24_lre.render_timeout`` seconds. Its letters fail with the reason, without being rendered
+        again one by one (each would wait as long); the other runs' letters go on."""
+        letters = self.env["ar24.letter"].create(
+            [{"partner_id": self.partners[i % 3].id, "subject": "AG %d" % i, "body": "<p>AG</p>"} for i in range(4)]
+        )
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("ar24_lre.render_processes", 2)
+        params.set_param("ar24_lre.render_timeout", 7)
+        real_run, runs = OdooReportHelpers.run, []
+
+        def run(args, timeout=None):
+            with open(args[-2], encoding="utf-8") as source:
+                document = source.read()
+            runs.append((document.count('class="article'), timeout))
+            if letters[0].name in document:  # this run hangs: what subprocess.run's timeout gives
+                return report_module.TimedOut(timeout)
+            return real_run(args, timeout)
+
+        cores = patch.multiple(report_module, CORES=2, RUNS_AT_ONCE=threading.Semaphore(2), MIN_PER_RUN=2)
+        with patch.object(OdooReportHelpers, "run", staticmethod(run)), cores:
+            rendered = self.env["ar24.letter.send"]._render_pdf(letters)
+        self.assertEqual(sorted(runs), [(2, 7), (2, 7)], "two runs of two letters, no run per letter after")
+        stuck = letters.filtered(lambda letter: not letter.pdf_attachment_id)
+        self.assertEqual(len(stuck), 2)
+        self.assertIn(letters[0], stuck)
+        self.assertEqual(rendered, letters - stuck)
+        for letter in stuck:
+            self.assertRecordValues(letter, [{"state": "error", "error_code": "render", "send_queued": False}])
+            self.assertEqual(
+                letter.error_message,
+                "Its PDF could not be made: Wkhtmltopdf did not finish within 7 seconds and was stopped.",
+            )
+
+    def test_the_run_time_limit_kills_wkhtmltopdf(self):
+        """``OdooReportHelpers.run`` really stops the program after ``timeout`` seconds."""
+        folder = self.env["ir.attachment"]._filestore()
+        script = os.path.join(folder, "ar24-stuck-wkhtmltopdf.sh")
+        os.makedirs(folder, exist_ok=True)
+        with open(script, "w", encoding="ascii") as file:
+            file.write('#!/bin/sh\necho starting >&2\necho $$ > "$1"\nexec sleep 60\n')
+        os.chmod(script, 0o700)
+        self.addCleanup(os.unlink, script)
+        pid_file = script + ".pid"
+        self.addCleanup(lambda: os.path.exists(pid_file) and os.unlink(pid_file))
+        wkhtml = type("Wkhtml", (), {"bin": script, "state": "ok"})()
+        with patch.object(odoo_report, "_wkhtml", lambda: wkhtml):
+            run = OdooReportHelpers.run([pid_file], timeout=1)
+        self.assertIsInstance(run, report_module.TimedOut)
+        self.assertEqual((run.seconds, run.stderr.strip()), (1, "starting"))
+        with open(pid_file, encoding="ascii") as file:
+            pid = int(file.read())
+        with self.assertRaises(ProcessLookupError, msg="the stuck program is killed and reaped"):
+            os.kill(pid, 0)
+
+    def test_runs_at_once_follow_the_cpu_quota_of_the_container(self):
+        """A container limited to 2 CPUs on a 16-core host must not start 16 wkhtmltopdf at once."""
+        affinity = len(os.sched_getaffinity(0))
+        folder = self.env["ir.attachment"]._filestore()
+        os.makedirs(folder, exist_ok=True)
+        cpu_max = os.path.join(folder, "ar24-cpu.max")
+        self.addCleanup(lambda: os.path.exists(cpu_max) and os.unlink(cpu_max))
+        for content, cores in (
+            ("max 100000\n", affinity),  # no quota
+            ("50000 100000\n", 1),  # half a CPU: one run
+            ("150000 100000\n", min(affinity, 2)),  # 1.5 CPUs: two runs share them
+            ("garbage\n", affinity),
+        ):
+            with open(cpu_max, "w", encoding="ascii") as file:
+                file.write(content)
+            with self.subTest(content=content):
+                self.assertEqual(report_module.usable_cores(cpu_max), cores)
+        self.assertEqual(report_module.usable_cores(cpu_max + ".absent"), affinity)
 
     def test_letters_rendered_together_are_the_pdfs_of_a_run_each(self):
         """Several letters per wkhtmltopdf run, split by markers: each letter's PDF has the text,
@@ -150,7 +226,7 @@ class TestLetterPdf(TransactionCase):
         real_run, lock = OdooReportHelpers.run, threading.Lock()
         sizes, running, most, started = [], [0], [0], []
 
-        def run(args):
+        def run(args, timeout=None):
             with open(args[-2], encoding="utf-8") as source:
                 document = source.read()
             sizes.append(document.count('class="article'))
@@ -159,7 +235,7 @@ class TestLetterPdf(TransactionCase):
                 running[0] += 1
                 most[0] = max(most[0], running[0])
             try:
-                return real_run(args)
+                return real_run(args, timeout)
             finally:
                 with lock:
                     running[0] -= 1

@@ -277,7 +277,7 @@ class TestTrustBoundaries(TrustCase):
         report = self.env.ref("ar24_lre.action_report_ar24_letter")
         runs = []
 
-        def run(args):
+        def run(args, timeout=None):
             runs.append(args)
             with open(args[-1], "wb") as pdf:
                 pdf.write(make_pdf(["letter"]))
