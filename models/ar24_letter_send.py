@@ -127,11 +127,12 @@ class Ar24LetterSend(models.AbstractModel):
     @api.model
     def _check_again(self, letters):
         """The letters that still pass every check; the others go to error with the reasons (they
-        waited in the queue or for the OTP code: a consent, an address or a sender may have changed)."""
+        waited in the queue or for the OTP code: a consent, an address or a sender may have changed).
+        A letter AR24 holds, or may hold (its send started), is not judged: it may be at AR24 already."""
         check = self.env["ar24.letter.check"]
         pdf_cache = {}
         failing = letters.browse()
-        for letter in letters.filtered(lambda letter: not letter.ar24_id):
+        for letter in letters.filtered(lambda letter: not letter.ar24_id and not letter.send_started_at):
             problems = check._problems(letter, letter.send_type, pdf_cache)
             if problems:
                 failing |= letter
@@ -284,13 +285,14 @@ class Ar24LetterSend(models.AbstractModel):
         them before this one claimed them), passing the checks again, reconciled with AR24 after an
         interrupted send. Qualified LRE letters are prepared for the OTP code here."""
         letters = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
+        # looked up at AR24 first: a letter AR24 holds is adopted, never told "not sent" by a check
+        for (company, _user), group in self._groups(letters).items():
+            self._reconcile(group, company)
         letters = self._check_again(letters)
         lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
         if lre:
             self._prepare_in_groups(lre)
         letters -= lre
-        for (company, _user), group in self._groups(letters).items():
-            self._reconcile(group, company)
         # a letter AR24 may hold (its listing could not be read) stays queued and waits, never sent
         # blindly: the next run looks it up again. After UNKNOWN_QUEUED_HOURS it leaves the queue in
         # error (its sender is told; the reconciliation job still looks it up)

@@ -105,6 +105,25 @@ class TestSharedWork(AR24Case):
         self.assertRecordValues(letter, [{"send_queued": False, "state": "waiting"}])
         self.assertTrue(older.send_started_at, "still looked up by the reconciliation, never sent blindly")
 
+    def test_a_queued_letter_ar24_holds_is_adopted_even_if_it_would_fail_its_checks_now(self):
+        """A server died after AR24 accepted the letter, before it kept the answer; the recipient's
+        consent was withdrawn since. The queue looks the letter up first: it is adopted as sent,
+        never told "Not sent" (it is at AR24, and its sender must know it)."""
+        letter = self._letters(1, send_queued=True, send_report_pending=True)
+        self.controls.faults(script=[{"route": "send_mail", "kind": "drop_after"}])
+        letter._ar24_send()  # AR24 keeps it, the answer is lost
+        self.assertRecordValues(letter, [{"ar24_id": 0, "error_code": "unknown_outcome"}])
+        self.assertTrue(letter.send_started_at)
+        # as a crash leaves it: still queued, its send started
+        letter.write({"state": "draft", "error_code": False, "error_message": False, "send_queued": True})
+        letter.partner_id.write({"ar24_consent": False, "ar24_consent_state": "refused"})
+        self.env["ar24.letter.send"]._cron_send_queue()
+        self.assertEqual(len(self.controls.calls("send_mail")), 1, "sent once, before the crash")
+        self.assertRecordValues(letter, [{"send_queued": False, "error_code": False, "error_message": False}])
+        self.assertIn(letter.state, ("sent", "waiting"))
+        self.assertTrue(letter.ar24_id)
+        self.assertIn("Found at AR24 after an interrupted send", letter.message_ids.mapped("preview")[0])
+
     def test_a_direct_send_never_sends_blindly_a_letter_ar24_may_hold(self):
         """The send engine called directly (an OTP validation, a module) on a letter whose send started
         before a crash: while AR24's list cannot be read, it is not sent again."""
