@@ -195,12 +195,16 @@ class Ar24LetterSend(models.AbstractModel):
         state = {"stop": False}
         progress = SendProgress(Letter, "queue", totals={})
 
+        def progressed(count):
+            """Committed; the job's time is up: the chunks under way finish, no new one is taken."""
+            remaining = self.env["ar24.letter"].search_count(QUEUED)
+            if self._can_commit() and self.env["ir.cron"]._commit_progress(count, remaining=remaining) <= 0:
+                state["stop"] = True
+
         def sent(chunk):
             chunk.filtered("send_queued").write({"send_queued": False})
             self._report_done_batches(chunk.user_id)
-            remaining = self.env["ar24.letter"].search_count(QUEUED)
-            if self._can_commit() and self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining) <= 0:
-                state["stop"] = True  # the job's time is up: the chunks under way finish, no new one
+            progressed(len(chunk))
             self._release(chunk)  # once committed: whoever claims them next reads what was written
 
         def chunks():
@@ -214,8 +218,11 @@ class Ar24LetterSend(models.AbstractModel):
                 for user, count in Letter._read_group(QUEUED, ["user_id"], ["__count"]):
                     progress.expect(user.id, count)
                 ready = self._queued_ready(letters)
-                progress.advance(letters - ready)  # in error with their reason, or found at AR24: done too
-                self._release(letters - ready)
+                # prepared for the OTP code, in error with their reason, or found at AR24: done too
+                if letters - ready:
+                    progress.advance(letters - ready)
+                    progressed(len(letters - ready))  # a queue of qualified LRE letters sends none
+                    self._release(letters - ready)
                 if ready:
                     yield ready
 

@@ -538,6 +538,44 @@ class TestSendFlow(SendFlowCase):
         sent = sorted(c["params"]["to_email"] for c in self.controls.calls("send_mail"))
         self.assertEqual(sent, sorted(partners.mapped("email")), "each letter at AR24 once")
 
+    def _queue_until_time_is_up(self, send_type, count):
+        """Queue ``count`` letters of ``send_type`` and run the queue's job in chunks of 2, its time
+        up at its first commit of progress: the letters, read again."""
+        self.env["ir.config_parameter"].sudo().set_param("ar24_lre.inline_limit", 1)
+        partners = self.env["res.partner"].concat(
+            *(self._partner("Owner %s" % i, "owner%s@example.org" % i, "accepted") for i in range(count))
+        )
+        form = self._open(partners)
+        form.send_type = send_type
+        form.save().action_send()
+        engine = type(self.env["ar24.letter.send"])
+        with (
+            patch.object(engine, "_can_commit", lambda self: True),  # the job commits its progress
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", autospec=True, return_value=0.0) as times,
+        ):
+            self.env["ar24.letter.send"]._cron_send_queue(batch_size=2)
+        self.assertTrue(times.called)
+        return self.env["ar24.letter"].search([("partner_id", "in", partners.ids)])
+
+    def test_the_queue_stops_taking_chunks_when_its_time_is_up(self):
+        """The job's time limit (the scheduler's) is checked after each chunk: the chunks under way
+        (the current one and those rendered ahead) finish, no new one is taken; the rest waits in the
+        queue for the next run."""
+        letters = self._queue_until_time_is_up("lr_paper", 10)
+        sent = letters.filtered("ar24_id")
+        self.assertEqual(len(sent), 2 + 2 * send_module.RENDER_AHEAD)
+        self.assertEqual(len(self.controls.calls("send_mail")), len(sent))
+        self.assertRecordValues(letters - sent, [{"state": "draft", "send_queued": True}] * (10 - len(sent)))
+
+    def test_a_queue_of_qualified_lre_stops_when_its_time_is_up(self):
+        """Qualified LRE letters are only prepared by the queue (uploaded, then they wait for the OTP
+        code): the time limit is checked after each chunk of them too, not only at the end."""
+        letters = self._queue_until_time_is_up("lre_eidas", 6)
+        prepared = letters.filtered(lambda letter: letter.state == "to_valid")
+        self.assertEqual(len(prepared), 2, "one chunk prepared, then the time was up")
+        self.assertRecordValues(letters - prepared, [{"state": "draft", "send_queued": True}] * 4)
+        self.assertFalse(self.controls.calls("send_mail"))
+
     def test_the_sender_sees_progress_of_a_large_otp_validation(self):
         """One OTP code validates a whole building: the letters leave chunk after chunk, and the bar moves."""
         self.env["ir.config_parameter"].sudo().set_param("ar24_lre.chunk_size", 2)
