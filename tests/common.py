@@ -5,6 +5,7 @@ import contextlib
 import json
 import logging
 import os
+import subprocess
 import tempfile
 import unittest
 from unittest.mock import patch
@@ -16,6 +17,8 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user
 from odoo.tests.common import ChromeBrowser, _find_executable
 from odoo.tools import convert_file
 from odoo.tools.translate import TranslationImporter
+
+from odoo.addons.base.models import ir_actions_report as odoo_report
 
 from ..ar24.client import AR24Client
 from ..ar24.emulator import EmulatorApp
@@ -435,6 +438,11 @@ class TrustCase(AR24Case):
             yield
 
 
+def _run_wkhtmltopdf(args):
+    """Odoo's ``_run_wkhtmltopdf`` as it runs outside tests (see ``AR24TourCase.browser``)."""
+    return subprocess.run([odoo_report._wkhtml().bin, *args], capture_output=True, encoding="utf-8", check=False)
+
+
 class AR24TourCase(AR24HttpCase):
     """The browser tours of static/tests/tours/, clicked by ``ar24_user`` in headless Chromium."""
 
@@ -444,10 +452,15 @@ class AR24TourCase(AR24HttpCase):
         module, such as static/description/screenshots), the tours' screenshots are saved there."""
         chrome_or_fail(self)
         directory = os.environ.get("AR24_TOUR_SCREENSHOTS")
-        if not directory:
-            yield
-            return
-        with screenshots_to(os.path.join(MODULE, directory)):
+        with contextlib.ExitStack() as stack:
+            # Odoo's HttpCase lets wkhtmltopdf alone reach the server while Odoo renders a report in a
+            # request (a document's report in the send wizard): the web client's own requests meanwhile
+            # (discuss polling) are refused and the tour fails at random. Here wkhtmltopdf fetches
+            # nothing from the server (report.url: see _render_letters_for_real), so the browser's
+            # requests simply wait for the rendering, as in production.
+            stack.enter_context(patch.object(odoo_report, "_run_wkhtmltopdf", _run_wkhtmltopdf))
+            if directory:
+                stack.enter_context(screenshots_to(os.path.join(MODULE, directory)))
             yield
 
     def run_tour(self, url, name, timeout=180, **storage):
