@@ -22,6 +22,9 @@ RENDER_AHEAD = 2
 # the first chunk's PDFs are made before any call to AR24: a small one, and the next ones twice as
 # large each time up to the chunk size, so that each renders while the one before is at AR24
 FIRST_CHUNK = 16
+# seconds a wkhtmltopdf run may take (ar24_lre.render_timeout): a run of 50 letters takes a few
+# seconds; under Odoo's limit_time_real (120 s), so that the run is stopped here, not the worker
+RENDER_TIMEOUT = 90
 # a queued letter AR24 may hold waits this long for AR24's list to be read, then leaves the queue in error
 UNKNOWN_QUEUED_HOURS = 1
 SEND_QUEUE_JOBS = ("ar24_lre.ir_cron_ar24_send_queue", "ar24_lre.ir_cron_ar24_send_queue_2")
@@ -128,7 +131,12 @@ class Ar24LetterSend(models.AbstractModel):
     def _check_again(self, letters):
         """The letters that still pass every check; the others go to error with the reasons (they
         waited in the queue or for the OTP code: a consent, an address or a sender may have changed).
-        A letter AR24 holds, or may hold (its send started), is not judged: it may be at AR24 already."""
+        A letter whose send started (a crash) is looked up at AR24 first: one AR24 holds is adopted,
+        never told "not sent"; one AR24's list cannot tell about is not judged (and never sent blindly),
+        one AR24 lacks is checked as any other."""
+        for (company, _user), group in self._groups(letters).items():
+            if company._ar24_is_configured():  # else its letters fail their checks, or wait
+                self._reconcile(group, company)
         check = self.env["ar24.letter.check"]
         pdf_cache = {}
         failing = letters.browse()
@@ -197,7 +205,9 @@ class Ar24LetterSend(models.AbstractModel):
 
         def progressed(count):
             """Committed; the job's time is up: the chunks under way finish, no new one is taken."""
-            remaining = self.env["ar24.letter"].search_count(QUEUED)
+            # a letter waiting for AR24's list (it may hold it) is not work left for a run at once:
+            # the scheduler would run the job again and again, asking AR24 while it fails
+            remaining = self.env["ar24.letter"].search_count([*QUEUED, ("send_started_at", "=", False)])
             if self._can_commit() and self.env["ir.cron"]._commit_progress(count, remaining=remaining) <= 0:
                 state["stop"] = True
 
@@ -221,7 +231,11 @@ class Ar24LetterSend(models.AbstractModel):
                 # prepared for the OTP code, in error with their reason, or found at AR24: done too
                 if letters - ready:
                     progress.advance(letters - ready)
-                    progressed(len(letters - ready))  # a queue of qualified LRE letters sends none
+                    left = (letters - ready).filtered(
+                        lambda letter: not (letter.send_queued and letter.state in CONTENT_STATES)
+                    )
+                    if left:  # a queue of qualified LRE letters sends none: its time is checked here
+                        progressed(len(left))
                     self._release(letters - ready)
                 if ready:
                     yield ready
@@ -292,10 +306,7 @@ class Ar24LetterSend(models.AbstractModel):
         them before this one claimed them), passing the checks again, reconciled with AR24 after an
         interrupted send. Qualified LRE letters are prepared for the OTP code here."""
         letters = letters.filtered(lambda letter: letter.send_queued and letter.state in CONTENT_STATES)
-        # looked up at AR24 first: a letter AR24 holds is adopted, never told "not sent" by a check
-        for (company, _user), group in self._groups(letters).items():
-            self._reconcile(group, company)
-        letters = self._check_again(letters)
+        letters = self._check_again(letters)  # reconciled with AR24 first
         lre = letters.filtered(lambda letter: letter.send_type == "lre_eidas")
         if lre:
             self._prepare_in_groups(lre)
@@ -466,7 +477,7 @@ class Ar24LetterSend(models.AbstractModel):
         per run (``ar24_lre.render_letters_per_run``), ``ar24_lre.render_processes`` runs at a
         time, without JavaScript (see ``ir.actions.report._ar24_start_pdfs``), so that the send
         engine talks to AR24 about the previous letters meanwhile. A run still going after
-        ``ar24_lre.render_timeout`` seconds (300; 0: no limit) is killed and its letters fail.
+        ``ar24_lre.render_timeout`` seconds (90; 0: no limit) is killed and its letters fail.
         """
         env = letters.env
         todo = letters.filtered(lambda letter: not letter.pdf_attachment_id)
@@ -479,11 +490,27 @@ class Ar24LetterSend(models.AbstractModel):
                 todo.ids,
                 processes=int(params.get_param("ar24_lre.render_processes", 4)),
                 letters_per_run=int(params.get_param("ar24_lre.render_letters_per_run", 50)),
-                timeout=max(0, int(params.get_param("ar24_lre.render_timeout", 300))) or None,
+                timeout=self._render_timeout(),
+                # whose last run was stopped: alone this time, so that the one that hangs fails alone
+                alone=todo.filtered(lambda letter: letter.error_code == "render_timeout").ids,
             )
         except UserError as exc:
             runs = exc
         return letters, todo, runs
+
+    @api.model
+    def _render_timeout(self):
+        """``ar24_lre.render_timeout``: seconds a wkhtmltopdf run may take, None for no limit (0 or less).
+        A value that is no number must not stop every send: the default, said in the log."""
+        raw = self.env["ir.config_parameter"].sudo().get_param("ar24_lre.render_timeout", RENDER_TIMEOUT)
+        try:
+            seconds = float(raw)
+        except (TypeError, ValueError):
+            _logger.warning("ar24_lre.render_timeout %r is no number of seconds: %s s", raw, RENDER_TIMEOUT)
+            seconds = RENDER_TIMEOUT
+        if not seconds > 0:  # 0, negative or NaN
+            return None
+        return max(1, round(min(seconds, 86400)))  # beyond a day the waiting overflows
 
     @api.model
     def _render_finish(self, rendering):
@@ -494,12 +521,14 @@ class Ar24LetterSend(models.AbstractModel):
             return letters
         env = letters.env
         if isinstance(runs, UserError):
-            contents, errors = {}, dict.fromkeys(todo.ids, runs.args[0])
+            contents, errors, timed_out = {}, dict.fromkeys(todo.ids, runs.args[0]), ()
         else:
             contents, errors = runs.result(env)
+            timed_out = runs.timed_out
         failed = todo.filtered(lambda letter: letter.id not in contents)
         for letter in failed:
-            self._set_render_error(letter, errors.get(letter.id) or env._("The letter could not be rendered."))
+            reason = errors.get(letter.id) or env._("The letter could not be rendered.")
+            self._set_render_error(letter, reason, "render_timeout" if letter.id in timed_out else "render")
         rendered = todo - failed
         attachments = env["ir.attachment"].create(
             [
@@ -545,11 +574,11 @@ class Ar24LetterSend(models.AbstractModel):
             rendering[2].close()
 
     @api.model
-    def _set_render_error(self, letters, reason):
+    def _set_render_error(self, letters, reason, code="render"):
         letters.write(
             {
                 "state": "error",
-                "error_code": "render",
+                "error_code": code,
                 "error_message": letters.env._("Its PDF could not be made: %s", reason),
                 "send_started_at": False,
                 "send_queued": False,

@@ -1,7 +1,9 @@
+import contextlib
 import logging
 import math
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -104,12 +106,25 @@ class OdooReportHelpers:
         command = [odoo_report._wkhtml().bin, *args]
         nice = shutil.which("nice")
         if nice:
-            command = [nice, "-n", str(RENDER_NICENESS), *command]  # nice execs wkhtmltopdf: a kill reaches it
-        try:
-            return subprocess.run(command, capture_output=True, encoding="utf-8", check=False, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:  # subprocess.run killed it
-            stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr
-            return TimedOut(timeout, stderr)
+            command = [nice, "-n", str(RENDER_NICENESS), *command]
+        # a process group of its own: a wrapper's children (xvfb-run, a shell script) die with it
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", start_new_session=True
+        ) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+                return TimedOut(timeout, process.communicate()[1])
+            except BaseException:
+                _kill_group(process)
+                raise
+        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _kill_group(process):
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 class LetterRuns:
@@ -118,11 +133,14 @@ class LetterRuns:
     ``processes`` runs at a time; identical documents are rendered once. A run that cannot be
     split with certainty, or that fails, is rendered again one letter per run, so that each letter
     gets its own PDF or its own wkhtmltopdf error; a run still going after ``timeout`` seconds is
-    killed and its letters fail (rendered again one by one, each would wait as long)."""
+    killed and its letters fail (``timed_out``; rendered again one by one now, each could wait as
+    long). ``alone``: records rendered one per run (their last run timed out: the one that hangs
+    must not take the others along again)."""
 
-    def __init__(self, args, documents, processes, letters_per_run, header=None, footer=None, timeout=None):
+    def __init__(self, args, documents, processes, letters_per_run, header=None, footer=None, timeout=None, alone=()):
         self.args = list(args)
         self.timeout = timeout
+        self.timed_out = set()
         self.folder = tempfile.mkdtemp(prefix="ar24_letters.")
         self.stats = {"letters": 0, "distinct": 0, "runs": 0, "single_runs": 0}
         self.lock = threading.Lock()
@@ -130,13 +148,16 @@ class LetterRuns:
         for name, content in (("header", header), ("footer", footer)):
             if content:
                 self.args += ["--%s-html" % name, self._write("%s.html" % name, content)]
-        groups = {}  # shell -> {document: [res_id, ...]}
+        groups, runs = {}, []  # shell -> {document: [res_id, ...]}
         for res_id, document in documents:
             self.stats["letters"] += 1
+            if res_id in alone:
+                self.stats["distinct"] += 1
+                runs.append([[(res_id, document)]])
+                continue
             # the record's id is the only thing two letters with the same content differ by
             same = document.replace(' data-oe-id="%d"' % res_id, "", 1)
             groups.setdefault(pdfbatch.shell_key(same), {}).setdefault(same, []).append((res_id, document))
-        runs = []
         for group in groups.values():
             letters = list(group.values())
             self.stats["distinct"] += len(letters)
@@ -222,6 +243,7 @@ class LetterRuns:
                         if isinstance(outcome, bytes):
                             contents[res_id] = outcome
                         elif isinstance(outcome, TimedOut):
+                            self.timed_out.add(res_id)
                             errors[res_id] = env._(
                                 "Wkhtmltopdf did not finish within %s seconds and was stopped.", outcome.seconds
                             )
@@ -244,17 +266,18 @@ class LetterRuns:
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
-    def _ar24_render_pdfs(self, res_ids, processes=4, letters_per_run=50, timeout=None):
+    def _ar24_render_pdfs(self, res_ids, processes=4, letters_per_run=50, timeout=None, alone=()):
         """({record id: PDF bytes}, {record id: why it failed}); see ``_ar24_start_pdfs``."""
-        return self._ar24_start_pdfs(res_ids, processes, letters_per_run, timeout).result(self.env)
+        return self._ar24_start_pdfs(res_ids, processes, letters_per_run, timeout, alone).result(self.env)
 
-    def _ar24_start_pdfs(self, res_ids, processes=4, letters_per_run=50, timeout=None):
+    def _ar24_start_pdfs(self, res_ids, processes=4, letters_per_run=50, timeout=None, alone=()):
         """Start rendering one PDF per record; returns the ``LetterRuns`` under way (``result(env)``
         waits for them), so that the caller works meanwhile (the send engine talks to AR24).
 
         The QWeb documents are made here, in the caller's thread (the ORM never leaves it); only
         wkhtmltopdf runs and the splitting of their PDFs go to threads. A record that fails does not
-        stop the others; a wkhtmltopdf run still going after ``timeout`` seconds is killed. Odoo
+        stop the others; a wkhtmltopdf run still going after ``timeout`` seconds is killed (records of
+        ``alone`` get a run each, see ``LetterRuns``). Odoo
         renders a batch in one run only with the patched Qt (it splits the result by outlines); with
         Debian's wkhtmltopdf the letters of a run are told apart by markers (``ar24.pdfbatch``).
         """
@@ -271,4 +294,6 @@ class IrActionsReport(models.Model):
                 )
             )
         args = OdooReportHelpers.wkhtmltopdf_args(self, paper_args)
-        return LetterRuns(args, list(zip(html_ids, documents)), processes, letters_per_run, header, footer, timeout)
+        return LetterRuns(
+            args, list(zip(html_ids, documents)), processes, letters_per_run, header, footer, timeout, set(alone)
+        )

@@ -4,12 +4,14 @@ import os
 import re
 import subprocess
 import threading
+import time
 from unittest.mock import patch
 
 import pypdf
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.ar24_lre.models import ar24_letter_send as report_module_send
 from odoo.addons.ar24_lre.models import ir_actions_report as report_module
 from odoo.addons.ar24_lre.models.ir_actions_report import LetterRuns, OdooReportHelpers
 from odoo.addons.base.models import ir_actions_report as odoo_report
@@ -136,7 +138,7 @@ class TestLetterPdf(TransactionCase):
         self.assertIn(letters[0], stuck)
         self.assertEqual(rendered, letters - stuck)
         for letter in stuck:
-            self.assertRecordValues(letter, [{"state": "error", "error_code": "render", "send_queued": False}])
+            self.assertRecordValues(letter, [{"state": "error", "error_code": "render_timeout", "send_queued": False}])
             self.assertEqual(
                 letter.error_message,
                 "Its PDF could not be made: Wkhtmltopdf did not finish within 7 seconds and was stopped.",
@@ -162,6 +164,83 @@ class TestLetterPdf(TransactionCase):
             pid = int(file.read())
         with self.assertRaises(ProcessLookupError, msg="the stuck program is killed and reaped"):
             os.kill(pid, 0)
+
+    def test_a_wrapper_and_what_it_started_are_killed_with_the_run(self):
+        """wkhtmltopdf started by a wrapper that does not exec it (xvfb-run, a shell script): the
+        renderer it started is killed too, not left running after its letters were failed."""
+        folder = self.env["ir.attachment"]._filestore()
+        os.makedirs(folder, exist_ok=True)
+        script = os.path.join(folder, "ar24-wrapper-wkhtmltopdf.sh")
+        with open(script, "w", encoding="ascii") as file:
+            file.write('#!/bin/sh\nsleep 60 &\necho $! > "$1"\nwait\n')
+        os.chmod(script, 0o700)
+        self.addCleanup(os.unlink, script)
+        pid_file = script + ".pid"
+        self.addCleanup(lambda: os.path.exists(pid_file) and os.unlink(pid_file))
+        wkhtml = type("Wkhtml", (), {"bin": script, "state": "ok"})()
+        with patch.object(odoo_report, "_wkhtml", lambda: wkhtml):
+            run = OdooReportHelpers.run([pid_file], timeout=1)
+        self.assertIsInstance(run, report_module.TimedOut)
+        with open(pid_file, encoding="ascii") as file:
+            child = int(file.read())
+        for _attempt in range(50):  # killed at once; reaped by init in a moment
+            if not _running(child):
+                break
+            time.sleep(0.02)
+        if _running(child):
+            os.kill(child, 9)
+            self.fail("the renderer started by the wrapper outlived the time limit")
+
+    def test_the_render_timeout_setting_never_stops_the_sends(self):
+        """A setting that is no number, or a huge one, falls back or is capped: a typo in a system
+        parameter must not stop every send."""
+        engine = self.env["ar24.letter.send"]
+        params = self.env["ir.config_parameter"].sudo()
+        for value, seconds in (
+            ("90", 90),
+            ("300.0", 300),
+            ("5 min", report_module_send.RENDER_TIMEOUT),
+            ("3000000", 86400),
+            ("0", None),
+            ("-5", None),
+            ("nan", None),
+        ):
+            params.set_param("ar24_lre.render_timeout", value)
+            with self.subTest(value=value):
+                self.assertEqual(engine._render_timeout(), seconds)
+        params.set_param("ar24_lre.render_timeout", "5 min")
+        letter = self.env["ar24.letter"].create(
+            {"partner_id": self.partners[0].id, "subject": "AG", "body": "<p>AG</p>"}
+        )
+        self.assertEqual(engine._render_pdf(letter), letter)
+
+    def test_letters_of_a_run_stopped_are_rendered_alone_next_time(self):
+        """One letter hangs wkhtmltopdf: its whole run is stopped and its letters fail. Sent again,
+        each is rendered alone: the others get their PDFs, the one that hangs fails alone."""
+        letters = self.env["ar24.letter"].create(
+            [{"partner_id": self.partners[i % 3].id, "subject": "AG %d" % i, "body": "<p>AG</p>"} for i in range(3)]
+        )
+        real_run, runs = OdooReportHelpers.run, []
+
+        def run(args, timeout=None):
+            with open(args[-2], encoding="utf-8") as source:
+                document = source.read()
+            runs.append(document.count('class="article'))
+            if letters[1].name in document:
+                return report_module.TimedOut(timeout)
+            return real_run(args, timeout)
+
+        cores = patch.multiple(report_module, CORES=1, RUNS_AT_ONCE=threading.Semaphore(1))
+        with patch.object(OdooReportHelpers, "run", staticmethod(run)), cores:
+            self.assertFalse(self.env["ar24.letter.send"]._render_pdf(letters))
+            self.assertEqual(runs, [3])
+            self.assertEqual(set(letters.mapped("error_code")), {"render_timeout"})
+            runs.clear()
+            rendered = self.env["ar24.letter.send"]._render_pdf(letters)  # sent again
+        self.assertEqual(runs, [1, 1, 1])
+        self.assertEqual(rendered, letters[0] | letters[2])
+        self.assertRecordValues(letters[1], [{"state": "error", "error_code": "render_timeout"}])
+        self.assertIn("did not finish within 90 seconds", letters[1].error_message)
 
     def test_runs_at_once_follow_the_cpu_quota_of_the_container(self):
         """A container limited to 2 CPUs on a 16-core host must not start 16 wkhtmltopdf at once."""
@@ -305,6 +384,15 @@ class TestLetterPdf(TransactionCase):
             self.assertFalse(self.env["ar24.letter.send"]._render_pdf(letter))
         self.assertEqual(letter.state, "error")
         self.assertIn("Unable to find Wkhtmltopdf", letter.error_message)
+
+
+def _running(pid):
+    """Whether process ``pid`` still runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def _layout(data):

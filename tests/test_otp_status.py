@@ -1,6 +1,7 @@
 import base64
 import logging
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -210,3 +211,19 @@ class TestOtpAndStatus(AR24Case):
         self.assertFalse([line for line in logs.output if code in line])
         # the capture did see the call that carried the code, masked
         self.assertTrue([line for line in logs.output if "user/auth_otp" in line and "'otp': '***'" in line])
+
+    def test_a_letter_whose_send_started_is_checked_again_before_it_leaves(self):
+        """A worker died after committing a letter's send_started_at, before its POST /mail left (a
+        large validation stopped by the time limit); its payment method was removed since. The sender
+        validates again: AR24 is asked first (it lacks the letter), then the letter is checked as
+        any other, and stopped with the reason, never sent unchecked."""
+        letter = self._to_valid(self.owners[:1])
+        letter.sudo().write({"send_started_at": fields.Datetime.now()})
+        letter.sudo().payment_method_id.active = False
+        form = self._otp_wizard(letter)
+        form.otp_code = self.sender["otp"]()
+        form.save()
+        self.assertFalse(self.controls.calls("send_mail"), "sent although it fails its checks")
+        self.assertTrue(self.controls.calls("list_mails"), "AR24 was not asked whether it holds it")
+        self.assertRecordValues(letter, [{"state": "error", "error_code": "check", "ar24_id": 0}])
+        self.assertIn("Not sent", letter.error_message)

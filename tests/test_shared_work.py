@@ -124,6 +124,49 @@ class TestSharedWork(AR24Case):
         self.assertTrue(letter.ar24_id)
         self.assertIn("Found at AR24 after an interrupted send", letter.message_ids.mapped("preview")[0])
 
+    def test_a_letter_waiting_for_ar24s_list_is_no_work_done_nor_left(self):
+        """A queued letter AR24 may hold waits while AR24's list cannot be read: the job tells the
+        scheduler neither that it processed it nor that work is left, else the scheduler runs the
+        job again at once, and again, asking AR24 while it fails."""
+        letter = self._letters(1, send_queued=True, send_report_pending=True)
+        letter.write({"send_started_at": fields.Datetime.now() - timedelta(minutes=5)})
+        self.controls.faults(script=[{"route": "list_mails", "kind": "http_500"}] * 4)  # the retries too
+        engine = type(self.env["ar24.letter.send"])
+        with (
+            patch.object(engine, "_can_commit", lambda self: True),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", autospec=True, return_value=60.0) as times,
+        ):
+            self.env["ar24.letter.send"]._cron_send_queue()
+        self.assertTrue(letter.send_queued)
+        self.assertEqual(times.call_args_list, [], "told the scheduler of work done or left")
+        # a letter sent meanwhile is work done; the waiting one is not work left
+        extra = self._letters(2, send_queued=True)
+        extra[0].send_queued = False  # the first owner's letter is the waiting one
+        other = extra[1]
+        self.controls.faults(script=[{"route": "list_mails", "kind": "http_500"}] * 4)
+        with (
+            patch.object(engine, "_can_commit", lambda self: True),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", autospec=True, return_value=60.0) as times,
+        ):
+            self.env["ar24.letter.send"]._cron_send_queue()
+        self.assertTrue(other.ar24_id)
+        self.assertEqual([(c.args[1], c.kwargs["remaining"]) for c in times.call_args_list], [(1, 0)])
+
+    def test_a_letter_ar24_may_hold_of_an_entity_without_ar24_settings_does_not_stop_the_queue(self):
+        """Its entity's AR24 settings were emptied since: it cannot be looked up, so it waits (and
+        leaves the queue in error after an hour); the letters queued after it still leave."""
+        other_company = self.env["res.company"].create({"name": "Syndic sans AR24"})
+        self.ar24_user.company_ids |= other_company
+        first = self._letters(1, send_queued=True, company_id=other_company.id)
+        first.write({"send_started_at": fields.Datetime.now() - timedelta(minutes=5)})
+        twins = self._letters(2, send_queued=True)
+        twins[0].send_queued = False  # the first owner has his letter above
+        second = twins[1]
+        self.env["ar24.letter.send"]._cron_send_queue()
+        self.assertRecordValues(first, [{"send_queued": True, "ar24_id": 0}])
+        self.assertTrue(second.ar24_id, "the queue stopped at a letter it could not look up")
+        self.assertEqual(len(self.controls.calls("send_mail")), 1)
+
     def test_a_direct_send_never_sends_blindly_a_letter_ar24_may_hold(self):
         """The send engine called directly (an OTP validation, a module) on a letter whose send started
         before a crash: while AR24's list cannot be read, it is not sent again."""
