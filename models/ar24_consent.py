@@ -114,7 +114,22 @@ class Ar24Consent(models.Model):
             Partner = self.env["res.partner"]
             for vals in vals_list:
                 self._ar24_check_date(vals.get("date"), Partner.browse(vals.get("partner_id")))
+                vals["source"] = self._ar24_user_source(vals.get("source"))
         return super().create(vals_list)
+
+    @api.model
+    def _ar24_user_source(self, source):
+        """The source of a consent a user records: by hand. AR24's address book and AR24's request are
+        what the module's synchronisation found at AR24: nobody claims them for a consent of his own."""
+        if source not in (None, False, "manual") and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "A consent recorded by hand is “%(manual)s”: only AR24's synchronisation records one as "
+                    "coming from AR24.",
+                    manual=dict(self._fields["source"]._description_selection(self.env))["manual"],
+                )
+            )
+        return "manual"
 
     @api.model
     def _ar24_check_date(self, date, partner):
@@ -154,6 +169,9 @@ class Ar24Consent(models.Model):
         if not self.env.su:
             for consent in self:
                 self._ar24_check_date(vals.get("date"), consent.partner_id)
+            if "source" in vals or {"state", "email", "date"} & vals.keys():
+                # changed by hand: it no longer says what AR24 said
+                vals = dict(vals, source=self._ar24_user_source(vals.get("source")))
         return super().write(self._ar24_clean(vals))
 
     def _creation_message(self):

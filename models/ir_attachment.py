@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import SUPERUSER_ID, api, models
 from odoo.exceptions import AccessError
 
 from ..const import LEFT_DOMAIN
@@ -7,9 +7,11 @@ from ..const import LEFT_DOMAIN
 class IrAttachment(models.Model):
     _inherit = "ir.attachment"
 
-    def _ar24_evidence(self):
+    def _ar24_evidence(self, certified=False):
         """Of these attachments, those that are evidence of a registered letter: its proofs, its PDF,
-        and the attachments of a letter that left for AR24 (what AR24 received and certified)."""
+        and the attachments of a letter that left for AR24 (what AR24 received and certified), and
+        AR24's proofs of LRE consents. ``certified``: only what AR24 holds or certified (a draft's
+        PDF, rendered again when it changes, is not)."""
         if not self.ids:
             return self.browse()
         # a consent's files are AR24's proofs of it, filed by the synchronisation only
@@ -33,20 +35,55 @@ class IrAttachment(models.Model):
             return self & consent_proofs.with_env(self.env)
         # a letter's PDF is the module's rendering, uploaded to AR24 as it is: nobody else writes it,
         # whatever the letter's state (it is rendered again when the content changes)
-        evidence = letters.proof_attachment_ids | letters.pdf_attachment_id | letters._ar24_left().attachment_ids
+        left = letters._ar24_left()
+        evidence = letters.proof_attachment_ids | left.pdf_attachment_id | left.attachment_ids
+        if not certified:
+            evidence |= letters.pdf_attachment_id
         return self & (evidence | consent_proofs).with_env(self.env)
 
     def _ar24_check_evidence(self, operation):
-        """Anyone below system administrator is refused: a letter's evidence is never rewritten."""
-        if self.env["ar24.letter.guard"]._privileged(self.env):
+        """Anyone below system administrator is refused: a letter's evidence is never rewritten, nor
+        deleted, nor made one of a message's files (``link``: Odoo deletes a comment's files when
+        its author edits it).
+
+        Superuser mode is the module's own code and Odoo's, but Odoo also works in it on a user's
+        behalf (the chatter posts and edits comments so): what AR24 holds or certified is deleted,
+        or linked to a message, by a system administrator only, whatever the mode."""
+        if self._ar24_administrator() or (self.env.su and operation == "write"):
             return
-        evidence = self._ar24_evidence()
+        # in superuser mode, what AR24 holds or certified (the module replaces a draft's PDF itself)
+        evidence = self._ar24_evidence(certified=self.env.su)
         if evidence:
             raise AccessError(
                 self.env._(
                     "%(files)s: evidence of a registered letter handed to AR24, it cannot be %(operation)s.",
                     files=", ".join(evidence.mapped("name")),
-                    operation=self.env._("deleted") if operation == "unlink" else self.env._("changed"),
+                    operation={
+                        "unlink": self.env._("deleted"),
+                        "link": self.env._("attached to a message"),
+                    }.get(operation, self.env._("changed")),
+                )
+            )
+
+    def _ar24_administrator(self):
+        """The user behind the call, whatever the mode, is Odoo itself (crons, upgrades, uninstall)
+        or a system administrator."""
+        return self.env.uid == SUPERUSER_ID or self.env.user._is_system()
+
+    def _ar24_check_letter_files(self, targets):
+        """Nobody below system administrator hangs a file on a letter that left for AR24 by a direct
+        create or write (``targets``: the (res_model, res_id) the files would have): beside AR24's
+        proofs it would pass for one. The chatter's uploads are Odoo's, in superuser mode, and signed
+        by their message."""
+        if self.env["ar24.letter.guard"]._privileged(self.env):
+            return
+        ids = [res_id for res_model, res_id in targets if res_model == "ar24.letter" and res_id]
+        letters = self.env["ar24.letter"].sudo().browse(ids).exists()._ar24_left() if ids else None
+        if letters:
+            raise AccessError(
+                self.env._(
+                    "%(letters)s left for AR24: files are added to it through its chatter only.",
+                    letters=", ".join(letters.mapped("name")),
                 )
             )
 
@@ -64,10 +101,27 @@ class IrAttachment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._ar24_check_consent_files(vals_list)
+        context = self.env.context
+        self._ar24_check_letter_files(
+            [
+                (
+                    vals.get("res_model", context.get("default_res_model")),
+                    vals.get("res_id", context.get("default_res_id")),
+                )
+                for vals in vals_list
+            ]
+        )
         return super().create(vals_list)
 
     def write(self, vals):
         self._ar24_check_consent_files([vals])
+        if {"res_model", "res_id"} & vals.keys():
+            self._ar24_check_letter_files(
+                [
+                    (vals.get("res_model", attachment.res_model), vals.get("res_id", attachment.res_id))
+                    for attachment in self.sudo()
+                ]
+            )
         self._ar24_check_evidence("write")
         return super().write(vals)
 

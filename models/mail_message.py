@@ -23,6 +23,21 @@ IDENTITY_FIELDS = frozenset(
 # What a message says and where it hangs: a registered letter's log (its proofs with their SHA-256,
 # AR24's refusals, its tracked states) keeps all of these.
 CONTENT_FIELDS = IDENTITY_FIELDS | {"body", "subject", "attachment_ids", "parent_id"}
+# what a user's message on such a log may be: his comment or note, or a notice addressed to him
+USER_MESSAGE_TYPES = ("comment", "user_notification")
+
+
+def _linked_ids(commands):
+    """Ids of the records an x2many value links: plain ids, or (4, id) / (6, 0, ids) commands."""
+    ids = []
+    for command in commands or ():
+        if isinstance(command, int):
+            ids.append(command)
+        elif isinstance(command, (list, tuple)) and command and command[0] == 4:
+            ids.append(command[1])
+        elif isinstance(command, (list, tuple)) and command and command[0] == 6:
+            ids.extend(command[2] or ())
+    return ids
 
 
 class MailMessage(models.Model):
@@ -55,6 +70,8 @@ class MailMessage(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # message_post checks nothing of the kind: a user's message on a letter or a consent is his own
+        for vals in vals_list:
+            self._ar24_check_evidence_files(vals, vals.get("message_type", "comment"))
         if not self._ar24_privileged():
             partner = self.env.user.partner_id
             for vals in vals_list:
@@ -65,6 +82,13 @@ class MailMessage(models.Model):
                     self._ar24_refuse_log()
                 if vals.get("email_from") and vals["email_from"] not in (partner.email_formatted, partner.email):
                     self._ar24_refuse_log()
+                # no tracked change nor date of his own: the log's history is the module's (Odoo
+                # writes the tracking in superuser mode)
+                if vals.get("tracking_value_ids") or vals.get("date") or vals.get("create_date"):
+                    self._ar24_refuse_log()
+                # what a user writes there is his comment, never one of the module's notifications
+                if vals.get("message_type", "comment") not in USER_MESSAGE_TYPES:
+                    vals["message_type"] = "comment"
         return super().create(vals_list)
 
     def write(self, vals):
@@ -72,7 +96,21 @@ class MailMessage(models.Model):
             self._ar24_check_letter_log()
         if IDENTITY_FIELDS.intersection(vals) and not self._ar24_privileged() and self._ar24_in_log(vals):
             self._ar24_refuse_log()
+        if "attachment_ids" in vals:
+            for message_type in set(self.sudo().mapped("message_type")):
+                self._ar24_check_evidence_files(vals, vals.get("message_type", message_type))
         return super().write(vals)
+
+    def _ar24_check_evidence_files(self, vals, message_type):
+        """A letter's or a consent's evidence is never one of a comment's files, on whatever record:
+        Odoo deletes a comment's files in superuser mode when its author edits it. The chatter posts
+        in superuser mode: a comment is checked whatever the mode (the module's own notes, which
+        nobody edits, carry the proofs they announce)."""
+        if self.env.su and message_type != "comment":
+            return
+        ids = _linked_ids(vals.get("attachment_ids"))
+        if ids:
+            self.env["ir.attachment"].browse(ids)._ar24_check_evidence("link")
 
     def unlink(self):
         self._ar24_check_letter_log()

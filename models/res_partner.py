@@ -198,7 +198,7 @@ class ResPartner(models.Model):
                 "state": state,
                 "email": email,
                 "date": date,
-                "source": given.get("ar24_consent_source") or "manual",
+                "source": self.env["ar24.consent"]._ar24_user_source(given.get("ar24_consent_source")),
             }
         note = self.env._("LRE consent changed by %(user)s.", user=self.env.user.name)
         self._ar24_consent_write(updates, note)

@@ -26,3 +26,4 @@ from . import test_trust_indirect
 from . import test_shared_work
 from . import test_trust_evidence
 from . import test_trust_bypass
+from . import test_trust_chatter

@@ -1,0 +1,177 @@
+"""A hostile user against the evidence through the chatter and the consents' sources.
+
+Odoo's chatter works in superuser mode on its user's behalf: it links files to a comment, deletes
+them when its author edits the comment, writes tracking values. Each test is the attacker's own
+calls (``with_user``, or the web client's routes), then what the office and an auditor would see:
+AR24's proofs, the letter's PDF and what AR24 received still there, no forged history.
+"""
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
+
+from ..ar24.pdf import make_pdf
+from .common import TrustCase
+
+
+class ChatterCase(TrustCase):
+    def _evidence(self, letter):
+        return letter.proof_attachment_ids | letter.pdf_attachment_id | letter.attachment_ids
+
+    def _consent_proof(self):
+        """Denise's consent to this entity, with AR24's proof filed by the synchronisation."""
+        self.denise.with_user(self.ar24_user).write({"ar24_consent": True})
+        consent = self.denise.sudo().ar24_consent_id
+        proof = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "LRE consent proof denise@example.org.pdf",
+                    "raw": make_pdf(["AR24 proof of consent"]),
+                    "res_model": "ar24.consent",
+                    "res_id": consent.id,
+                }
+            )
+        )
+        return consent, proof
+
+
+@tagged("post_install", "-at_install")
+class TestTrustChatter(ChatterCase):
+    def test_the_sender_cannot_make_his_letters_evidence_the_files_of_a_comment(self):
+        """Step one of deleting it: a comment of his own carrying the proofs, the PDF and what AR24
+        received (message_post asks only to read them)."""
+        letter = self._received(self.ar24_user)
+        evidence = self._evidence(letter)
+        mine = letter.with_user(self.ar24_user)
+        with self.refused(AccessError, "cannot be attached to a message"):
+            mine.message_post(body="voir pièces", message_type="comment", attachment_ids=evidence.ids)
+        with self.refused(AccessError, "cannot be attached to a message"):
+            self.env["mail.message"].with_user(self.ar24_user).create(
+                {
+                    "model": "ar24.letter",
+                    "res_id": letter.id,
+                    "body": "x",
+                    "attachment_ids": [Command.set(evidence.ids)],
+                }
+            )
+        comment = mine.message_post(body="voir pièces", message_type="comment")
+        with self.refused(AccessError, "cannot be attached to a message"):
+            comment.with_user(self.ar24_user).write(
+                {"attachment_ids": [Command.link(letter.proof_attachment_ids[0].id)]}
+            )
+        self.assertEqual(evidence.exists(), evidence)
+
+    def test_editing_a_comment_never_deletes_evidence_it_carries(self):
+        """Should a letter's proofs be among a comment's files (linked by an administrator), its author
+        editing the comment without them (Odoo deletes them in superuser mode) is refused."""
+        letter = self._received(self.ar24_user)
+        proofs = letter.proof_attachment_ids
+        comment = letter.with_user(self.ar24_user).message_post(body="voir pièces", message_type="comment")
+        comment.with_env(self.env).attachment_ids = proofs  # as Odoo itself
+        with self.refused(AccessError, "cannot be deleted"):
+            letter.with_user(self.ar24_user)._message_update_content(comment.sudo(), body="x", attachment_ids=[])
+        self.assertEqual(proofs.exists(), proofs)
+
+    def test_a_colleague_cannot_delete_ar24s_proof_of_consent_through_a_contacts_comment(self):
+        _consent, proof = self._consent_proof()
+        contact = self.denise.with_user(self.colleague)
+        with self.refused(AccessError, "cannot be attached to a message"):
+            contact.message_post(body="x", message_type="comment", attachment_ids=proof.ids)
+        self.assertTrue(proof.exists())
+
+    def test_a_sender_still_posts_his_own_files_and_edits_his_comment(self):
+        """What the chatter is for: a scan of his own, on his sent letter, in a comment he edits."""
+        letter = self._sent(self.ar24_user)
+        scan = self._upload(self.ar24_user, name="accusé papier.pdf", res_model="mail.compose.message", res_id=0)
+        comment = letter.with_user(self.ar24_user).message_post(
+            body="Le voisin a reçu le pli", message_type="comment", attachment_ids=scan.ids
+        )
+        self.assertEqual((scan.res_model, scan.res_id), ("ar24.letter", letter.id))
+        letter.with_user(self.ar24_user)._message_update_content(comment.sudo(), body="Reçu", attachment_ids=[])
+        self.assertFalse(scan.exists(), "his own file, removed from his comment")
+        self.assertEqual(self._evidence(letter).exists(), self._evidence(letter))
+
+    def test_nobody_posts_a_backdated_tracked_state_change_in_a_letters_log(self):
+        letter = self._received(self.ar24_user)
+        state = self.env["ir.model.fields"]._get("ar24.letter", "state")
+        forged = [Command.create({"field_id": state.id, "old_value_char": "Waiting", "new_value_char": "Refused"})]
+        mine = letter.with_user(self.ar24_user)
+        with self.refused(AccessError, "can be neither changed nor deleted"):
+            mine.message_post(body="", message_type="notification", tracking_value_ids=forged)
+        with self.refused(AccessError, "can be neither changed nor deleted"):
+            mine.message_post(body="Statut : refusé", date=fields.Datetime.to_datetime("2020-01-01 10:00:00"))
+        for values in ({"tracking_value_ids": forged}, {"date": "2020-01-01 10:00:00"}):
+            with self.subTest(values=values), self.refused(AccessError, "can be neither changed nor deleted"):
+                self.env["mail.message"].with_user(self.ar24_user).create(
+                    dict({"model": "ar24.letter", "res_id": letter.id, "body": "x"}, **values)
+                )
+
+    def test_what_a_user_writes_in_a_letters_log_is_his_comment_never_a_module_notification(self):
+        letter = self._received(self.ar24_user)
+        note = letter.with_user(self.ar24_user).message_post(
+            body="Proof received from AR24: refusal (SHA-256 %s)" % ("0" * 64), message_type="notification"
+        )
+        self.assertRecordValues(note.sudo(), [{"message_type": "comment", "author_id": self.ar24_user.partner_id.id}])
+        # an activity done on his letter still says so in its log
+        activity = letter.with_user(self.ar24_user).activity_schedule(
+            "mail.mail_activity_data_todo", summary="Relancer"
+        )
+        activity.with_user(self.ar24_user).action_feedback(feedback="Relancé par téléphone")
+        self.assertTrue(letter.message_ids.filtered(lambda m: "Relancé par téléphone" in str(m.body)))
+
+    def test_nobody_hangs_a_file_of_his_own_on_a_letter_that_left(self):
+        """Beside AR24's proofs, in the letter's files, it would pass for one."""
+        letter = self._received(self.ar24_user)
+        with self.refused(AccessError, "left for AR24"):
+            self._upload(self.ar24_user, name="proof of refusal.pdf", res_model="ar24.letter", res_id=letter.id)
+        upload = self._upload(self.ar24_user, name="AR signé.pdf")
+        with self.refused(AccessError, "left for AR24"):
+            upload.with_user(self.ar24_user).write({"res_model": "ar24.letter", "res_id": letter.id})
+        # a draft takes his files as before
+        draft = self._draft(self.ar24_user)
+        upload.with_user(self.ar24_user).write({"res_model": "ar24.letter", "res_id": draft.id})
+
+    def test_a_consent_set_by_hand_never_claims_to_come_from_ar24(self):
+        denise = self.denise.with_user(self.colleague)
+        with self.refused(UserError, "only AR24's synchronisation"):
+            denise.write({"ar24_consent_state": "accepted", "ar24_consent_source": "ar24_sync"})
+        consent = self.env["ar24.consent"].create(
+            {"partner_id": self.denise.id, "company_id": self.company.id, "state": "refused", "source": "ar24_sync"}
+        )
+        with self.refused(UserError, "only AR24's synchronisation"):
+            consent.with_user(self.colleague).write({"state": "accepted", "source": "ar24_request"})
+        # AR24's refusal changed by hand says so: its source is no longer AR24's address book
+        consent.with_user(self.colleague).write({"state": "accepted", "email": "denise@example.org"})
+        self.assertRecordValues(consent, [{"state": "accepted", "source": "manual"}])
+        self.assertEqual(
+            self.env["ar24.consent"]
+            .with_user(self.colleague)
+            .create({"partner_id": self.plumber.id, "company_id": self.company.id, "state": "accepted"})
+            .source,
+            "manual",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestTrustChatterRoutes(ChatterCase, HttpCase):
+    def test_the_web_clients_chatter_routes_delete_no_evidence(self):
+        """The attack through the web client's own routes: post a comment with the letter's evidence,
+        then edit it without its files."""
+        letter = self._received(self.ar24_user)
+        evidence = self._evidence(letter)
+        self.authenticate("ar24_user", "ar24_user")
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "ar24.letter",
+                    "thread_id": letter.id,
+                    "post_data": {"body": "voir pièces", "message_type": "comment", "attachment_ids": evidence.ids},
+                },
+            )
+        self.assertEqual(evidence.exists(), evidence)
+        comments = letter.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertFalse(comments.filtered(lambda m: m.attachment_ids & evidence))
