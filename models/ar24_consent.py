@@ -22,6 +22,7 @@ from odoo.exceptions import UserError
 from ..ar24 import rules
 from ..ar24.errors import AR24Error
 from ..const import CONSENT_SOURCES, CONSENT_STATES
+from ..tools import filing_evidence
 
 _logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class Ar24Consent(models.Model):
         # a consent's files are AR24's proofs: Odoo would move the poster's uploads onto it in superuser mode
         if kwargs.get("attachment_ids") or kwargs.get("attachments"):
             self.env["ir.attachment"]._ar24_check_consent_files([{"res_model": self._name}])
-        return super().message_post(**kwargs)
+        return super().message_post(**self.env["mail.message"]._ar24_user_post(kwargs))
 
     def write(self, vals):
         if {"partner_id", "company_id"} & vals.keys() and not self.env.su:
@@ -326,4 +327,5 @@ class Ar24Consent(models.Model):
                 for cid in missing
             ]
         if values:
-            Attachment.create(values)
+            with filing_evidence():
+                Attachment.create(values)

@@ -386,7 +386,7 @@ class Ar24Letter(models.Model):
 
     def message_post(self, **kwargs):
         self.env["ar24.letter.guard"]._check_post(self, kwargs.get("author_id"))
-        return super().message_post(**kwargs)
+        return super().message_post(**self.env["mail.message"]._ar24_user_post(kwargs))
 
     def _message_log(self, *, author_id=None, **kwargs):
         # the module's notes are signed by OdooBot: told apart from what users post, and kept

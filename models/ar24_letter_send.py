@@ -12,7 +12,15 @@ from ..ar24 import crypto
 from ..ar24.errors import AR24ApiError, AR24Error, AR24TransportError
 from ..ar24.workers import AR24Workers
 from ..const import CONTENT_STATES
-from ..tools import CLOSE, SendProgress, ar24_error_text, commit, notification, release_freed_memory
+from ..tools import (
+    CLOSE,
+    SendProgress,
+    ar24_error_text,
+    commit,
+    filing_evidence,
+    notification,
+    release_freed_memory,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -530,18 +538,19 @@ class Ar24LetterSend(models.AbstractModel):
             reason = errors.get(letter.id) or env._("The letter could not be rendered.")
             self._set_render_error(letter, reason, "render_timeout" if letter.id in timed_out else "render")
         rendered = todo - failed
-        attachments = env["ir.attachment"].create(
-            [
-                {
-                    "name": "%s.pdf" % letter.name.replace("/", "-"),
-                    "raw": contents[letter.id],
-                    "mimetype": "application/pdf",
-                    "res_model": letter._name,
-                    "res_id": letter.id,
-                }
-                for letter in rendered
-            ]
-        )
+        with filing_evidence():  # the module's rendering
+            attachments = env["ir.attachment"].create(
+                [
+                    {
+                        "name": "%s.pdf" % letter.name.replace("/", "-"),
+                        "raw": contents[letter.id],
+                        "mimetype": "application/pdf",
+                        "res_model": letter._name,
+                        "res_id": letter.id,
+                    }
+                    for letter in rendered
+                ]
+            )
         for letter, attachment in zip(rendered, attachments):
             letter.pdf_attachment_id = attachment
         return letters - failed

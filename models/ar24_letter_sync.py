@@ -23,7 +23,7 @@ from ..const import (
     PROOF_LABELS,
     STATE_RANK,
 )
-from ..tools import ar24_translate, commit
+from ..tools import ar24_translate, commit, filing_evidence
 
 _logger = logging.getLogger(__name__)
 
@@ -227,24 +227,25 @@ class Ar24LetterSync(models.AbstractModel):
                 _logger.info("Proof %s of %s not downloaded yet: %s", kind, letter.name, content)
         filed = [item for item in filed if not isinstance(item[2], AR24Error)]
         digests = [hashlib.sha256(content).hexdigest() for _letter, _kind, content in filed]
-        attachments = (
-            env["ir.attachment"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "name": "%s - %s.pdf"
-                        % (letter.name.replace("/", "-"), ar24_translate(env, PROOF_LABELS[kind])),
-                        "raw": content,
-                        "mimetype": "application/pdf",
-                        "res_model": letter._name,
-                        "res_id": letter.id,
-                        "description": "SHA-256: %s" % digest,
-                    }
-                    for (letter, kind, content), digest in zip(filed, digests)
-                ]
+        with filing_evidence():  # AR24's proofs, filed by the module
+            attachments = (
+                env["ir.attachment"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "name": "%s - %s.pdf"
+                            % (letter.name.replace("/", "-"), ar24_translate(env, PROOF_LABELS[kind])),
+                            "raw": content,
+                            "mimetype": "application/pdf",
+                            "res_model": letter._name,
+                            "res_id": letter.id,
+                            "description": "SHA-256: %s" % digest,
+                        }
+                        for (letter, kind, content), digest in zip(filed, digests)
+                    ]
+                )
             )
-        )
         proofs = {}
         for (letter, kind, _content), digest, attachment in zip(filed, digests, attachments):
             proofs.setdefault(letter, []).append((kind, attachment))

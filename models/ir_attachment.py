@@ -2,6 +2,7 @@ from odoo import SUPERUSER_ID, api, models
 from odoo.exceptions import AccessError
 
 from ..const import LEFT_DOMAIN
+from ..tools import is_filing_evidence
 
 
 class IrAttachment(models.Model):
@@ -72,11 +73,13 @@ class IrAttachment(models.Model):
 
     def _ar24_check_letter_files(self, targets):
         """Nobody below system administrator hangs a file on a letter that left for AR24 by a direct
-        create or write (``targets``: the (res_model, res_id) the files would have): beside AR24's
-        proofs it would pass for one. The chatter's uploads are Odoo's, in superuser mode, and signed
-        by their message."""
-        if self.env["ar24.letter.guard"]._privileged(self.env):
+        create or write (``targets``: the (res_model, res_id) the files would have), whatever the
+        mode (Odoo's upload route works in superuser mode): beside AR24's proofs it would pass for
+        one. A comment's files stay: Odoo moves them onto the letter when it posts the comment."""
+        if self._ar24_administrator() or is_filing_evidence():
             return
+        if self.env.su and self and all(attachment.res_model == "mail.compose.message" for attachment in self.sudo()):
+            return  # Odoo posting a comment: its pending uploads move onto the letter, signed by it
         ids = [res_id for res_model, res_id in targets if res_model == "ar24.letter" and res_id]
         letters = self.env["ar24.letter"].sudo().browse(ids).exists()._ar24_left() if ids else None
         if letters:
@@ -89,8 +92,9 @@ class IrAttachment(models.Model):
 
     def _ar24_check_consent_files(self, vals_list):
         """Nobody below system administrator files a document on an LRE consent: its files are AR24's
-        proofs of it, filed by the synchronisation only (a forged one would never be replaced)."""
-        if self.env["ar24.letter.guard"]._privileged(self.env):
+        proofs of it, filed by the synchronisation only (a forged one would never be replaced), whatever
+        the mode (Odoo's upload route works in superuser mode)."""
+        if self._ar24_administrator() or is_filing_evidence():
             return
         default = self.env.context.get("default_res_model")
         if any(vals.get("res_model", default) == "ar24.consent" for vals in vals_list):

@@ -1,5 +1,8 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.tools.misc import clean_context
+
+from ..tools import filing_evidence
 
 # The records whose log is evidence: a registered letter (its proofs, AR24's refusals, its states) and an
 # LRE consent (who recorded it, what AR24's address book said).
@@ -25,6 +28,21 @@ IDENTITY_FIELDS = frozenset(
 CONTENT_FIELDS = IDENTITY_FIELDS | {"body", "subject", "attachment_ids", "parent_id"}
 # what a user's message on such a log may be: his comment or note, or a notice addressed to him
 USER_MESSAGE_TYPES = ("comment", "user_notification")
+
+
+def _relinked(commands, copies):
+    """``commands`` (an x2many value) with the ids of ``copies`` ({id: copy id}) replaced."""
+    relinked = []
+    for command in commands:
+        if isinstance(command, int):
+            relinked.append(copies.get(command, command))
+        elif isinstance(command, (list, tuple)) and command and command[0] == 4:
+            relinked.append((4, copies.get(command[1], command[1])))
+        elif isinstance(command, (list, tuple)) and command and command[0] == 6:
+            relinked.append((6, 0, [copies.get(i, i) for i in command[2] or ()]))
+        else:
+            relinked.append(command)
+    return relinked
 
 
 def _linked_ids(commands):
@@ -69,13 +87,22 @@ class MailMessage(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # message_post checks nothing of the kind: a user's message on a letter or a consent is his own
+        if not self._ar24_privileged():
+            # a user's defaults (``default_author_id``, ``default_date``...) are his values: checked as such
+            defaults = {
+                key[8:]: value
+                for key, value in self.env.context.items()
+                if key.startswith("default_") and key[8:] in self._fields
+            }
+            if defaults:
+                vals_list = [dict(defaults, **vals) for vals in vals_list]
+                self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         for vals in vals_list:
-            self._ar24_check_evidence_files(vals, vals.get("message_type", "comment"))
+            self._ar24_copy_evidence_files(vals, vals.get("message_type", "comment"))
         if not self._ar24_privileged():
             partner = self.env.user.partner_id
             for vals in vals_list:
-                if vals.get("model", self.env.context.get("default_model")) not in LOG_MODELS:
+                if vals.get("model") not in LOG_MODELS:
                     continue
                 # signed by the poster, under his own address: no anonymous note, no borrowed name
                 if ("author_id" in vals and vals["author_id"] != partner.id) or vals.get("author_guest_id"):
@@ -97,20 +124,43 @@ class MailMessage(models.Model):
         if IDENTITY_FIELDS.intersection(vals) and not self._ar24_privileged() and self._ar24_in_log(vals):
             self._ar24_refuse_log()
         if "attachment_ids" in vals:
-            for message_type in set(self.sudo().mapped("message_type")):
-                self._ar24_check_evidence_files(vals, vals.get("message_type", message_type))
+            types = set(self.sudo().mapped("message_type"))
+            vals = dict(vals)
+            self._ar24_copy_evidence_files(vals, "comment" if "comment" in types else vals.get("message_type"))
         return super().write(vals)
 
-    def _ar24_check_evidence_files(self, vals, message_type):
-        """A letter's or a consent's evidence is never one of a comment's files, on whatever record:
-        Odoo deletes a comment's files in superuser mode when its author edits it. The chatter posts
-        in superuser mode: a comment is checked whatever the mode (the module's own notes, which
-        nobody edits, carry the proofs they announce)."""
-        if self.env.su and message_type != "comment":
+    def _ar24_copy_evidence_files(self, vals, message_type):
+        """A letter's or a consent's evidence given as a file of a user's message (a proof sent on to
+        a lawyer, a co-owner) is attached as a copy: Odoo deletes a comment's files, in superuser
+        mode, when its author edits it. The chatter posts in superuser mode: a comment is seen to
+        whatever the mode (the module's own notes carry the proofs they announce)."""
+        if self.env["ir.attachment"]._ar24_administrator() or (self.env.su and message_type != "comment"):
             return
         ids = _linked_ids(vals.get("attachment_ids"))
-        if ids:
-            self.env["ir.attachment"].browse(ids)._ar24_check_evidence("link")
+        evidence = self.env["ir.attachment"].sudo().browse(ids)._ar24_evidence(certified=True) if ids else None
+        if not evidence:
+            return
+        if vals.get("model") == "ar24.consent":
+            evidence._ar24_check_evidence("link")  # a consent's files are AR24's proofs of it only
+        with filing_evidence():
+            copies = {
+                attachment.id: attachment.copy(
+                    {"res_model": vals.get("model") or "mail.message", "res_id": vals.get("res_id") or 0}
+                ).id
+                for attachment in evidence
+            }
+        vals["attachment_ids"] = _relinked(vals["attachment_ids"], copies)
+
+    @api.model
+    def _ar24_user_post(self, kwargs):
+        """``message_post``'s arguments on a letter or a consent: below system administrator, a user's
+        message is his comment (the chatter's route posts in superuser mode and takes the message
+        type it is given), never a notification passing for the module's."""
+        if kwargs.get("message_type", "notification") in USER_MESSAGE_TYPES:
+            return kwargs
+        if self.env["ir.attachment"]._ar24_administrator():
+            return kwargs
+        return dict(kwargs, message_type="comment")
 
     def unlink(self):
         self._ar24_check_letter_log()

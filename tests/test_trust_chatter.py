@@ -6,10 +6,9 @@ calls (``with_user``, or the web client's routes), then what the office and an a
 AR24's proofs, the letter's PDF and what AR24 received still there, no forged history.
 """
 
-from odoo import Command, fields
+from odoo import Command, fields, http
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import JsonRpcException
 
 from ..ar24.pdf import make_pdf
 from .common import TrustCase
@@ -40,16 +39,25 @@ class ChatterCase(TrustCase):
 
 @tagged("post_install", "-at_install")
 class TestTrustChatter(ChatterCase):
-    def test_the_sender_cannot_make_his_letters_evidence_the_files_of_a_comment(self):
-        """Step one of deleting it: a comment of his own carrying the proofs, the PDF and what AR24
-        received (message_post asks only to read them)."""
+    def test_evidence_given_to_a_comment_is_attached_as_a_copy(self):
+        """A proof sent on (to a lawyer, a co-owner) goes as a copy: the author editing his comment
+        without its files (Odoo then deletes them in superuser mode) deletes the copies only."""
         letter = self._received(self.ar24_user)
         evidence = self._evidence(letter)
         mine = letter.with_user(self.ar24_user)
-        with self.refused(AccessError, "cannot be attached to a message"):
-            mine.message_post(body="voir pièces", message_type="comment", attachment_ids=evidence.ids)
-        with self.refused(AccessError, "cannot be attached to a message"):
-            self.env["mail.message"].with_user(self.ar24_user).create(
+        comment = mine.message_post(body="voir pièces", message_type="comment", attachment_ids=evidence.ids)
+        copies = comment.sudo().attachment_ids
+        self.assertEqual(len(copies), len(evidence))
+        self.assertFalse(copies & evidence, "the evidence itself became the comment's files")
+        self.assertEqual(sorted(copies.mapped("checksum")), sorted(evidence.mapped("checksum")))
+        mine._message_update_content(comment.sudo(), body="voir pièces", attachment_ids=[])
+        self.assertFalse(copies.exists())
+        self.assertEqual(evidence.exists(), evidence)
+        # by a raw message or a write too, whatever the command
+        raw = (
+            self.env["mail.message"]
+            .with_user(self.ar24_user)
+            .create(
                 {
                     "model": "ar24.letter",
                     "res_id": letter.id,
@@ -57,12 +65,10 @@ class TestTrustChatter(ChatterCase):
                     "attachment_ids": [Command.set(evidence.ids)],
                 }
             )
-        comment = mine.message_post(body="voir pièces", message_type="comment")
-        with self.refused(AccessError, "cannot be attached to a message"):
-            comment.with_user(self.ar24_user).write(
-                {"attachment_ids": [Command.link(letter.proof_attachment_ids[0].id)]}
-            )
-        self.assertEqual(evidence.exists(), evidence)
+        )
+        self.assertFalse(raw.sudo().attachment_ids & evidence)
+        raw.with_user(self.ar24_user).write({"attachment_ids": [Command.link(letter.proof_attachment_ids[0].id)]})
+        self.assertFalse(raw.sudo().attachment_ids & evidence)
 
     def test_editing_a_comment_never_deletes_evidence_it_carries(self):
         """Should a letter's proofs be among a comment's files (linked by an administrator), its author
@@ -76,11 +82,15 @@ class TestTrustChatter(ChatterCase):
         self.assertEqual(proofs.exists(), proofs)
 
     def test_a_colleague_cannot_delete_ar24s_proof_of_consent_through_a_contacts_comment(self):
-        _consent, proof = self._consent_proof()
+        consent, proof = self._consent_proof()
         contact = self.denise.with_user(self.colleague)
-        with self.refused(AccessError, "cannot be attached to a message"):
-            contact.message_post(body="x", message_type="comment", attachment_ids=proof.ids)
+        comment = contact.message_post(body="x", message_type="comment", attachment_ids=proof.ids)
+        self.assertNotIn(proof, comment.sudo().attachment_ids)
+        contact._message_update_content(comment.sudo(), body="x", attachment_ids=[])
         self.assertTrue(proof.exists())
+        # nor is anything filed on the consent itself, not even a copy
+        with self.refused(AccessError, "only AR24's synchronisation files them"):
+            consent.with_user(self.colleague).message_post(body="x", attachment_ids=proof.ids)
 
     def test_a_sender_still_posts_his_own_files_and_edits_his_comment(self):
         """What the chatter is for: a scan of his own, on his sent letter, in a comment he edits."""
@@ -159,19 +169,81 @@ class TestTrustChatter(ChatterCase):
 class TestTrustChatterRoutes(ChatterCase, HttpCase):
     def test_the_web_clients_chatter_routes_delete_no_evidence(self):
         """The attack through the web client's own routes: post a comment with the letter's evidence,
-        then edit it without its files."""
+        then edit it without its files. Only the copies go."""
         letter = self._received(self.ar24_user)
         evidence = self._evidence(letter)
         self.authenticate("ar24_user", "ar24_user")
-        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
-            self.make_jsonrpc_request(
-                "/mail/message/post",
-                {
-                    "thread_model": "ar24.letter",
-                    "thread_id": letter.id,
-                    "post_data": {"body": "voir pièces", "message_type": "comment", "attachment_ids": evidence.ids},
-                },
-            )
+        posted = self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "ar24.letter",
+                "thread_id": letter.id,
+                "post_data": {"body": "voir pièces", "message_type": "comment", "attachment_ids": evidence.ids},
+            },
+        )
+        self.make_jsonrpc_request(
+            "/mail/message/update_content",
+            {"message_id": posted["message_id"], "update_data": {"body": "voir pièces", "attachment_ids": []}},
+        )
         self.assertEqual(evidence.exists(), evidence)
-        comments = letter.message_ids.filtered(lambda m: m.message_type == "comment")
-        self.assertFalse(comments.filtered(lambda m: m.attachment_ids & evidence))
+
+    def test_the_chatter_route_posts_no_notification_in_a_letters_log(self):
+        """The route posts in superuser mode with the message type it is given: a user's "proof
+        received" notification would pass for the module's note, and nobody could delete it."""
+        letter = self._received(self.ar24_user)
+        self.authenticate("ar24_user", "ar24_user")
+        posted = self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "ar24.letter",
+                "thread_id": letter.id,
+                "post_data": {"body": "Proof received from AR24: refusal", "message_type": "notification"},
+            },
+        )
+        message = self.env["mail.message"].browse(posted["message_id"])
+        self.assertRecordValues(message, [{"message_type": "comment", "author_id": self.ar24_user.partner_id.id}])
+
+    def test_the_upload_route_hangs_no_file_on_a_letter_that_left_nor_on_a_consent(self):
+        """Odoo's upload route creates the file in superuser mode straight on the record: beside AR24's
+        proofs, with no message signing it. A comment's pending upload still works."""
+        letter = self._received(self.ar24_user)
+        consent, _proof = self._consent_proof()
+        self.authenticate("ar24_user", "ar24_user")
+        for record, pending in ((letter, "false"), (consent, "false"), (letter, "true")):
+            response = self.url_open(
+                "/mail/attachment/upload",
+                data={
+                    "thread_id": record.id,
+                    "thread_model": record._name,
+                    "is_pending": pending,
+                    "csrf_token": http.Request.csrf_token(self),
+                },
+                files={"ufile": ("proof of refusal.pdf", make_pdf(["forged"]), "application/pdf")},
+            )
+            result = response.json()
+            with self.subTest(model=record._name, pending=pending):
+                if pending == "true":
+                    self.assertIn("attachment_id", result.get("data", {}), result)
+                else:
+                    self.assertIn("error", result, "a file hung on %s by the upload route" % record._name)
+        self.assertFalse(
+            self.env["ir.attachment"].search(
+                [("name", "=", "proof of refusal.pdf"), ("res_model", "in", ["ar24.letter", "ar24.consent"])]
+            )
+        )
+
+    def test_context_defaults_forge_nothing_in_a_letters_log(self):
+        letter = self._received(self.ar24_user)
+        root = self.env.ref("base.partner_root")
+        Message = self.env["mail.message"].with_user(self.ar24_user)
+        for defaults in (
+            {"default_author_id": root.id},
+            {"default_date": "2020-01-01 10:00:00"},
+            {"default_email_from": root.email_formatted},
+        ):
+            with self.subTest(defaults=defaults), self.refused(AccessError, "can be neither changed nor deleted"):
+                Message.with_context(**defaults).create({"model": "ar24.letter", "res_id": letter.id, "body": "x"})
+        note = Message.with_context(default_message_type="notification").create(
+            {"model": "ar24.letter", "res_id": letter.id, "body": "x"}
+        )
+        self.assertEqual(note.sudo().message_type, "comment")
