@@ -402,6 +402,30 @@ class TrustCase(AR24Case):
         self.assertEqual(len(letter.proof_attachment_ids), 2)
         return letter
 
+    def _consent_with_proof(self):
+        """Denise consented to this entity at AR24: her consent, AR24's proof of it (filed as the
+        synchronisation does) and the consent's log."""
+        self.denise.with_user(self.ar24_user).write({"ar24_consent": True})
+        consent = self.denise.sudo().ar24_consent_id
+        self.assertEqual(consent.state, "accepted")
+        proof = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "LRE consent proof denise@example.org.pdf",
+                    "raw": make_pdf(["AR24 proof of consent"]),
+                    "mimetype": "application/pdf",
+                    "res_model": "ar24.consent",
+                    "res_id": consent.id,
+                    "description": "Proof of LRE consent issued by AR24",
+                }
+            )
+        )
+        log = consent.sudo().message_ids.filtered(lambda m: m.message_type != "comment")
+        self.assertTrue(log)
+        return consent, proof, log
+
     def _unreadable_method(self, company, reader, **values):
         """A payment method of ``company`` (another office) that ``reader`` cannot read."""
         method = self.env["ar24.payment.method"].create(dict({"name": "Copro B", "slug": "stripe-2"}, **values))

@@ -144,13 +144,14 @@ class TestLetterPdf(TransactionCase):
                 "Its PDF could not be made: Wkhtmltopdf did not finish within 7 seconds and was stopped.",
             )
 
-    def test_the_run_time_limit_kills_wkhtmltopdf(self):
-        """``OdooReportHelpers.run`` really stops the program after ``timeout`` seconds."""
+    def _run_stuck(self, shell):
+        """``OdooReportHelpers.run`` of a program that hangs (``shell``: a script writing a process id
+        to its argument), stopped after one second: (the run, that process id)."""
         folder = self.env["ir.attachment"]._filestore()
-        script = os.path.join(folder, "ar24-stuck-wkhtmltopdf.sh")
         os.makedirs(folder, exist_ok=True)
+        script = os.path.join(folder, "ar24-stuck-wkhtmltopdf.sh")
         with open(script, "w", encoding="ascii") as file:
-            file.write('#!/bin/sh\necho starting >&2\necho $$ > "$1"\nexec sleep 60\n')
+            file.write("#!/bin/sh\n%s\n" % shell)
         os.chmod(script, 0o700)
         self.addCleanup(os.unlink, script)
         pid_file = script + ".pid"
@@ -159,30 +160,20 @@ class TestLetterPdf(TransactionCase):
         with patch.object(odoo_report, "_wkhtml", lambda: wkhtml):
             run = OdooReportHelpers.run([pid_file], timeout=1)
         self.assertIsInstance(run, report_module.TimedOut)
-        self.assertEqual((run.seconds, run.stderr.strip()), (1, "starting"))
         with open(pid_file, encoding="ascii") as file:
-            pid = int(file.read())
+            return run, int(file.read())
+
+    def test_the_run_time_limit_kills_wkhtmltopdf(self):
+        """``OdooReportHelpers.run`` really stops the program after ``timeout`` seconds."""
+        run, pid = self._run_stuck('echo starting >&2\necho $$ > "$1"\nexec sleep 60')
+        self.assertEqual((run.seconds, run.stderr.strip()), (1, "starting"))
         with self.assertRaises(ProcessLookupError, msg="the stuck program is killed and reaped"):
             os.kill(pid, 0)
 
     def test_a_wrapper_and_what_it_started_are_killed_with_the_run(self):
         """wkhtmltopdf started by a wrapper that does not exec it (xvfb-run, a shell script): the
         renderer it started is killed too, not left running after its letters were failed."""
-        folder = self.env["ir.attachment"]._filestore()
-        os.makedirs(folder, exist_ok=True)
-        script = os.path.join(folder, "ar24-wrapper-wkhtmltopdf.sh")
-        with open(script, "w", encoding="ascii") as file:
-            file.write('#!/bin/sh\nsleep 60 &\necho $! > "$1"\nwait\n')
-        os.chmod(script, 0o700)
-        self.addCleanup(os.unlink, script)
-        pid_file = script + ".pid"
-        self.addCleanup(lambda: os.path.exists(pid_file) and os.unlink(pid_file))
-        wkhtml = type("Wkhtml", (), {"bin": script, "state": "ok"})()
-        with patch.object(odoo_report, "_wkhtml", lambda: wkhtml):
-            run = OdooReportHelpers.run([pid_file], timeout=1)
-        self.assertIsInstance(run, report_module.TimedOut)
-        with open(pid_file, encoding="ascii") as file:
-            child = int(file.read())
+        _run, child = self._run_stuck('sleep 60 &\necho $! > "$1"\nwait')
         for _attempt in range(50):  # killed at once; reaped by init in a moment
             if not _running(child):
                 break

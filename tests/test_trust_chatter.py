@@ -18,24 +18,6 @@ class ChatterCase(TrustCase):
     def _evidence(self, letter):
         return letter.proof_attachment_ids | letter.pdf_attachment_id | letter.attachment_ids
 
-    def _consent_proof(self):
-        """Denise's consent to this entity, with AR24's proof filed by the synchronisation."""
-        self.denise.with_user(self.ar24_user).write({"ar24_consent": True})
-        consent = self.denise.sudo().ar24_consent_id
-        proof = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": "LRE consent proof denise@example.org.pdf",
-                    "raw": make_pdf(["AR24 proof of consent"]),
-                    "res_model": "ar24.consent",
-                    "res_id": consent.id,
-                }
-            )
-        )
-        return consent, proof
-
 
 @tagged("post_install", "-at_install")
 class TestTrustChatter(ChatterCase):
@@ -82,7 +64,7 @@ class TestTrustChatter(ChatterCase):
         self.assertEqual(proofs.exists(), proofs)
 
     def test_a_colleague_cannot_delete_ar24s_proof_of_consent_through_a_contacts_comment(self):
-        consent, proof = self._consent_proof()
+        consent, proof = self._consent_with_proof()[:2]
         contact = self.denise.with_user(self.colleague)
         comment = contact.message_post(body="x", message_type="comment", attachment_ids=proof.ids)
         self.assertNotIn(proof, comment.sudo().attachment_ids)
@@ -207,7 +189,7 @@ class TestTrustChatterRoutes(ChatterCase, HttpCase):
         """Odoo's upload route creates the file in superuser mode straight on the record: beside AR24's
         proofs, with no message signing it. A comment's pending upload still works."""
         letter = self._received(self.ar24_user)
-        consent, _proof = self._consent_proof()
+        consent, _proof = self._consent_with_proof()[:2]
         self.authenticate("ar24_user", "ar24_user")
         for record, pending in ((letter, "false"), (consent, "false"), (letter, "true")):
             response = self.url_open(

@@ -100,31 +100,6 @@ class TestTrustEvidence(TrustCase):
         )
 
     # ------------------------------------------------------------------ 3. a consent's evidence
-    def _consent_with_proof(self):
-        """Denise consented to Syndic Crypto at AR24: her consent, its log and AR24's proof."""
-        partner = self.denise.with_user(self.ar24_user)
-        partner.write({"ar24_consent": True})
-        consent = self.env["ar24.consent"].search(
-            [("partner_id", "=", self.denise.id), ("company_id", "=", self.company.id)]
-        )
-        self.assertEqual(consent.state, "accepted")
-        proof = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": "LRE consent proof denise@example.org.pdf",
-                    "raw": make_pdf(["AR24 proof of consent"]),
-                    "mimetype": "application/pdf",
-                    "res_model": "ar24.consent",
-                    "res_id": consent.id,
-                    "description": "Proof of LRE consent issued by AR24",
-                }
-            )
-        )
-        log = consent.sudo().message_ids.filtered(lambda m: m.message_type != "comment")
-        self.assertTrue(log)
-        return consent, proof, log
 
     def test_a_colleague_cannot_rewrite_or_delete_a_consents_log(self):
         consent, _proof, log = self._consent_with_proof()
