@@ -13,6 +13,7 @@ from ..const import (
     SEND_TYPE_CODES,
     STATES,
 )
+from ..tools import posting_message
 
 
 class Ar24Letter(models.Model):
@@ -386,7 +387,12 @@ class Ar24Letter(models.Model):
 
     def message_post(self, **kwargs):
         self.env["ar24.letter.guard"]._check_post(self, kwargs.get("author_id"))
-        return super().message_post(**self.env["mail.message"]._ar24_user_post(kwargs))
+        with posting_message():  # its files (uploads, a template's reports) go onto the letter, signed by it
+            return super().message_post(**self.env["mail.message"]._ar24_user_post(kwargs))
+
+    def _message_update_content(self, message, /, **kwargs):
+        with posting_message():
+            return super()._message_update_content(message, **kwargs)
 
     def _message_log(self, *, author_id=None, **kwargs):
         # the module's notes are signed by OdooBot: told apart from what users post, and kept

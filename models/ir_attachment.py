@@ -2,7 +2,10 @@ from odoo import SUPERUSER_ID, api, models
 from odoo.exceptions import AccessError
 
 from ..const import LEFT_DOMAIN
-from ..tools import is_filing_evidence
+from ..tools import is_filing_evidence, is_posting_message
+
+# where Odoo keeps a user's uploads until the message they go with is posted (mail_thread.py)
+PENDING_MODELS = ("mail.compose.message", "mail.scheduled.message")
 
 
 class IrAttachment(models.Model):
@@ -76,10 +79,17 @@ class IrAttachment(models.Model):
         create or write (``targets``: the (res_model, res_id) the files would have), whatever the
         mode (Odoo's upload route works in superuser mode): beside AR24's proofs it would pass for
         one. A comment's files stay: Odoo moves them onto the letter when it posts the comment."""
-        if self._ar24_administrator() or is_filing_evidence():
-            return
-        if self.env.su and self and all(attachment.res_model == "mail.compose.message" for attachment in self.sudo()):
-            return  # Odoo posting a comment: its pending uploads move onto the letter, signed by it
+        if self._ar24_administrator() or is_filing_evidence() or (self.env.su and is_posting_message()):
+            return  # Odoo posting a message on the letter: its files go onto it, signed by it
+        if (
+            self.env.su
+            and self
+            and all(
+                attachment.res_model in PENDING_MODELS and attachment.create_uid.id == self.env.uid
+                for attachment in self.sudo()
+            )
+        ):
+            return  # Odoo moving a user's pending uploads onto the letter, with the message they go with
         ids = [res_id for res_model, res_id in targets if res_model == "ar24.letter" and res_id]
         letters = self.env["ar24.letter"].sudo().browse(ids).exists()._ar24_left() if ids else None
         if letters:

@@ -2,7 +2,7 @@ from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.tools.misc import clean_context
 
-from ..tools import filing_evidence
+from ..tools import filing_evidence, is_filing_evidence
 
 # The records whose log is evidence: a registered letter (its proofs, AR24's refusals, its states) and an
 # LRE consent (who recorded it, what AR24's address book said).
@@ -98,6 +98,7 @@ class MailMessage(models.Model):
                 vals_list = [dict(defaults, **vals) for vals in vals_list]
                 self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         for vals in vals_list:
+            self._ar24_check_consent_message_files(vals)
             self._ar24_copy_evidence_files(vals, vals.get("message_type", "comment"))
         if not self._ar24_privileged():
             partner = self.env.user.partner_id
@@ -124,10 +125,18 @@ class MailMessage(models.Model):
         if IDENTITY_FIELDS.intersection(vals) and not self._ar24_privileged() and self._ar24_in_log(vals):
             self._ar24_refuse_log()
         if "attachment_ids" in vals:
+            for model in set(self.sudo().mapped("model")):
+                self._ar24_check_consent_message_files(dict(vals, model=vals.get("model", model)))
             types = set(self.sudo().mapped("message_type"))
             vals = dict(vals)
             self._ar24_copy_evidence_files(vals, "comment" if "comment" in types else vals.get("message_type"))
         return super().write(vals)
+
+    def _ar24_check_consent_message_files(self, vals):
+        """A consent's files are AR24's proofs of it only: no message on a consent carries a file of
+        anyone's, whatever the mode (Odoo posts and edits comments in superuser mode)."""
+        if vals.get("model") == "ar24.consent" and vals.get("attachment_ids") and not is_filing_evidence():
+            self.env["ir.attachment"]._ar24_check_consent_files([{"res_model": "ar24.consent"}])
 
     def _ar24_copy_evidence_files(self, vals, message_type):
         """A letter's or a consent's evidence given as a file of a user's message (a proof sent on to
@@ -140,8 +149,9 @@ class MailMessage(models.Model):
         evidence = self.env["ir.attachment"].sudo().browse(ids)._ar24_evidence(certified=True) if ids else None
         if not evidence:
             return
-        if vals.get("model") == "ar24.consent":
-            evidence._ar24_check_evidence("link")  # a consent's files are AR24's proofs of it only
+        # a copy only of what the user himself may read (the copy hangs on the message's record,
+        # which Odoo's own check of a message's files lets through)
+        evidence.sudo(False).check_access("read")
         with filing_evidence():
             copies = {
                 attachment.id: attachment.copy(

@@ -6,6 +6,8 @@ calls (``with_user``, or the web client's routes), then what the office and an a
 AR24's proofs, the letter's PDF and what AR24 received still there, no forged history.
 """
 
+from datetime import timedelta
+
 from odoo import Command, fields, http
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
@@ -73,6 +75,54 @@ class TestTrustChatter(ChatterCase):
         # nor is anything filed on the consent itself, not even a copy
         with self.refused(AccessError, "only AR24's synchronisation files them"):
             consent.with_user(self.colleague).message_post(body="x", attachment_ids=proof.ids)
+
+    def test_nobody_gets_a_copy_of_a_proof_he_may_not_read(self):
+        """The copy hangs on the message's record, which Odoo's own check of a message's files lets
+        through: the user must read the original himself."""
+        proof = self._received(self.ar24_user).proof_attachment_ids[:1]
+        draft = self._draft(self.colleague)
+        with self.refused(AccessError, "not allowed to access"):
+            self.env["mail.message"].with_user(self.colleague).create(
+                {"model": "ar24.letter", "res_id": draft.id, "body": "x", "attachment_ids": [proof.id]}
+            )
+        copies = self.env["ir.attachment"].search([("checksum", "=", proof.checksum), ("id", "!=", proof.id)])
+        self.assertFalse(copies.filtered(lambda a: a.res_id == draft.id), "a copy of Alain's proof for Paul")
+
+    def test_no_message_on_a_consent_carries_a_file(self):
+        consent, _proof, _log = self._consent_with_proof()
+        mine = self._upload(self.colleague, name="LRE consent proof denise@example.org.pdf")
+        Message = self.env["mail.message"].with_user(self.colleague)
+        forged = Command.create({"name": "LRE consent proof x.pdf", "raw": make_pdf(["forged"])})
+        for files in ([mine.id], [forged]):
+            with self.subTest(files=files), self.refused(AccessError, "only AR24's synchronisation files them"):
+                Message.create({"model": "ar24.consent", "res_id": consent.id, "body": "x", "attachment_ids": files})
+        comment = consent.with_user(self.colleague).message_post(body="x", message_type="comment")
+        with self.refused(AccessError, "only AR24's synchronisation files them"):
+            consent.with_user(self.colleague)._message_update_content(comment.sudo(), body="x", attachment_ids=mine.ids)
+
+    def test_odoos_own_ways_of_posting_files_on_a_sent_letter_still_work(self):
+        """A template's reports posted with the message, and a scheduled message with a file."""
+        letter = self._sent(self.ar24_user)
+        mine = letter.with_user(self.ar24_user)
+        message = mine.message_post(body="Relance", attachments=[("relance.pdf", make_pdf(["relance"]))])
+        self.assertEqual(message.sudo().attachment_ids.mapped("res_id"), letter.ids)
+        scan = self._upload(self.ar24_user, name="scan.pdf", res_model="mail.compose.message", res_id=0)
+        scheduled = (
+            self.env["mail.scheduled.message"]
+            .with_user(self.ar24_user)
+            .create(
+                {
+                    "model": "ar24.letter",
+                    "res_id": letter.id,
+                    "body": "Relance",
+                    "author_id": self.ar24_user.partner_id.id,
+                    "scheduled_date": fields.Datetime.now() + timedelta(hours=1),
+                    "attachment_ids": [Command.set(scan.ids)],
+                }
+            )
+        )
+        scheduled.with_user(self.ar24_user).post_message()
+        self.assertEqual((scan.res_model, scan.res_id), ("ar24.letter", letter.id))
 
     def test_a_sender_still_posts_his_own_files_and_edits_his_comment(self):
         """What the chatter is for: a scan of his own, on his sent letter, in a comment he edits."""

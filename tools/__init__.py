@@ -2,7 +2,7 @@ from ..ar24 import client as _client
 from ..ar24 import redact as _redact
 from ..ar24.emulator import server as _emulator_server
 from .commit import commit
-from .evidence import filing_evidence, is_filing_evidence
+from .evidence import filing_evidence, is_filing_evidence, is_posting_message, posting_message
 from .memory import release_freed_memory
 from .errors import ar24_error_text, ar24_translate, ar24_user_error
 from .notify import CLOSE, RELOAD, notification

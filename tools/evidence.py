@@ -24,3 +24,21 @@ def filing_evidence():
 
 def is_filing_evidence():
     return _FILING.get()
+
+
+_POSTING = contextvars.ContextVar("ar24_lre_posting_message", default=False)
+
+
+@contextlib.contextmanager
+def posting_message():
+    """Odoo is posting or editing a message on a letter, in this thread: the files it creates or
+    moves onto the letter meanwhile are the message's (signed by it)."""
+    token = _POSTING.set(True)
+    try:
+        yield
+    finally:
+        _POSTING.reset(token)
+
+
+def is_posting_message():
+    return _POSTING.get()
