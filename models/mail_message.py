@@ -1,6 +1,5 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
-from odoo.tools.misc import clean_context
 
 from ..tools import filing_evidence, is_filing_evidence
 
@@ -89,6 +88,7 @@ class MailMessage(models.Model):
     def create(self, vals_list):
         if not self._ar24_privileged():
             # a user's defaults (``default_author_id``, ``default_date``...) are his values: checked as such
+            # (made explicit, they are what Odoo would have applied)
             defaults = {
                 key[8:]: value
                 for key, value in self.env.context.items()
@@ -96,7 +96,6 @@ class MailMessage(models.Model):
             }
             if defaults:
                 vals_list = [dict(defaults, **vals) for vals in vals_list]
-                self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         for vals in vals_list:
             self._ar24_check_consent_message_files(vals)
             self._ar24_copy_evidence_files(vals, vals.get("message_type", "comment"))
