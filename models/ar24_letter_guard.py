@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import SUPERUSER_ID, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.models import LOG_ACCESS_COLUMNS
 
@@ -22,6 +22,12 @@ class Ar24LetterGuard(models.AbstractModel):
     def _privileged(self, env):
         """The module's own code (superuser mode, crons) and system administrators write any field."""
         return env.su or env.user.has_group("base.group_system")
+
+    @api.model
+    def _administrator(self, env):
+        """The user behind the call, whatever the mode, is Odoo itself (crons, upgrades, uninstall)
+        or a system administrator: Odoo's chatter also works in superuser mode, on a user's behalf."""
+        return env.uid == SUPERUSER_ID or env.user._is_system()
 
     @api.model
     def _protected_fields(self, names):

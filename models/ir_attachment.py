@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, api, models
+from odoo import api, models
 from odoo.exceptions import AccessError
 
 from ..const import LEFT_DOMAIN
@@ -53,7 +53,7 @@ class IrAttachment(models.Model):
         Superuser mode is the module's own code and Odoo's, but Odoo also works in it on a user's
         behalf (the chatter posts and edits comments so): what AR24 holds or certified is deleted,
         or linked to a message, by a system administrator only, whatever the mode."""
-        if self._ar24_administrator() or (self.env.su and operation == "write"):
+        if self.env["ar24.letter.guard"]._administrator(self.env) or (self.env.su and operation == "write"):
             return
         # in superuser mode, what AR24 holds or certified (the module replaces a draft's PDF itself)
         evidence = self._ar24_evidence(certified=self.env.su)
@@ -69,17 +69,16 @@ class IrAttachment(models.Model):
                 )
             )
 
-    def _ar24_administrator(self):
-        """The user behind the call, whatever the mode, is Odoo itself (crons, upgrades, uninstall)
-        or a system administrator."""
-        return self.env.uid == SUPERUSER_ID or self.env.user._is_system()
-
     def _ar24_check_letter_files(self, targets):
         """Nobody below system administrator hangs a file on a letter that left for AR24 by a direct
         create or write (``targets``: the (res_model, res_id) the files would have), whatever the
         mode (Odoo's upload route works in superuser mode): beside AR24's proofs it would pass for
         one. A comment's files stay: Odoo moves them onto the letter when it posts the comment."""
-        if self._ar24_administrator() or is_filing_evidence() or (self.env.su and is_posting_message()):
+        if (
+            self.env["ar24.letter.guard"]._administrator(self.env)
+            or is_filing_evidence()
+            or (self.env.su and is_posting_message())
+        ):
             return  # Odoo posting a message on the letter: its files go onto it, signed by it
         if (
             self.env.su
@@ -104,7 +103,7 @@ class IrAttachment(models.Model):
         """Nobody below system administrator files a document on an LRE consent: its files are AR24's
         proofs of it, filed by the synchronisation only (a forged one would never be replaced), whatever
         the mode (Odoo's upload route works in superuser mode)."""
-        if self._ar24_administrator() or is_filing_evidence():
+        if self.env["ar24.letter.guard"]._administrator(self.env) or is_filing_evidence():
             return
         default = self.env.context.get("default_res_model")
         if any(vals.get("res_model", default) == "ar24.consent" for vals in vals_list):

@@ -29,31 +29,26 @@ CONTENT_FIELDS = IDENTITY_FIELDS | {"body", "subject", "attachment_ids", "parent
 USER_MESSAGE_TYPES = ("comment", "user_notification")
 
 
-def _relinked(commands, copies):
-    """``commands`` (an x2many value) with the ids of ``copies`` ({id: copy id}) replaced."""
+def _relinked(commands, relink):
+    """``commands`` (an x2many value) with each id it links (plain ids, (4, id), (6, 0, ids)) replaced
+    by ``relink(id)``."""
     relinked = []
-    for command in commands:
+    for command in commands or ():
         if isinstance(command, int):
-            relinked.append(copies.get(command, command))
+            relinked.append(relink(command))
         elif isinstance(command, (list, tuple)) and command and command[0] == 4:
-            relinked.append((4, copies.get(command[1], command[1])))
+            relinked.append((4, relink(command[1])))
         elif isinstance(command, (list, tuple)) and command and command[0] == 6:
-            relinked.append((6, 0, [copies.get(i, i) for i in command[2] or ()]))
+            relinked.append((6, 0, [relink(i) for i in command[2] or ()]))
         else:
             relinked.append(command)
     return relinked
 
 
 def _linked_ids(commands):
-    """Ids of the records an x2many value links: plain ids, or (4, id) / (6, 0, ids) commands."""
+    """Ids of the records an x2many value links."""
     ids = []
-    for command in commands or ():
-        if isinstance(command, int):
-            ids.append(command)
-        elif isinstance(command, (list, tuple)) and command and command[0] == 4:
-            ids.append(command[1])
-        elif isinstance(command, (list, tuple)) and command and command[0] == 6:
-            ids.extend(command[2] or ())
+    _relinked(commands, lambda record_id: ids.append(record_id) or record_id)
     return ids
 
 
@@ -86,7 +81,8 @@ class MailMessage(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._ar24_privileged():
+        privileged = self._ar24_privileged()
+        if not privileged:
             # a user's defaults (``default_author_id``, ``default_date``...) are his values: checked as such
             # (made explicit, they are what Odoo would have applied)
             defaults = {
@@ -99,7 +95,7 @@ class MailMessage(models.Model):
         for vals in vals_list:
             self._ar24_check_consent_message_files(vals)
             self._ar24_copy_evidence_files(vals, vals.get("message_type", "comment"))
-        if not self._ar24_privileged():
+        if not privileged:
             partner = self.env.user.partner_id
             for vals in vals_list:
                 if vals.get("model") not in LOG_MODELS:
@@ -142,7 +138,7 @@ class MailMessage(models.Model):
         a lawyer, a co-owner) is attached as a copy: Odoo deletes a comment's files, in superuser
         mode, when its author edits it. The chatter posts in superuser mode: a comment is seen to
         whatever the mode (the module's own notes carry the proofs they announce)."""
-        if self.env["ir.attachment"]._ar24_administrator() or (self.env.su and message_type != "comment"):
+        if self.env["ar24.letter.guard"]._administrator(self.env) or (self.env.su and message_type != "comment"):
             return
         ids = _linked_ids(vals.get("attachment_ids"))
         evidence = self.env["ir.attachment"].sudo().browse(ids)._ar24_evidence(certified=True) if ids else None
@@ -158,7 +154,7 @@ class MailMessage(models.Model):
                 ).id
                 for attachment in evidence
             }
-        vals["attachment_ids"] = _relinked(vals["attachment_ids"], copies)
+        vals["attachment_ids"] = _relinked(vals["attachment_ids"], lambda record_id: copies.get(record_id, record_id))
 
     @api.model
     def _ar24_user_post(self, kwargs):
@@ -167,7 +163,7 @@ class MailMessage(models.Model):
         type it is given), never a notification passing for the module's."""
         if kwargs.get("message_type", "notification") in USER_MESSAGE_TYPES:
             return kwargs
-        if self.env["ir.attachment"]._ar24_administrator():
+        if self.env["ar24.letter.guard"]._administrator(self.env):
             return kwargs
         return dict(kwargs, message_type="comment")
 
